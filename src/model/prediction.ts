@@ -1,0 +1,16 @@
+/** The result for one reading: the seed's AnomalyPrediction plus row and contributions. */
+export interface Prediction {
+  /** Source row number (1-based, header excluded) or position in a request batch. */
+  row: number;
+  /** Epoch milliseconds, UTC. */
+  timestamp: number;
+  machineId: string;
+  isAnomaly: boolean;
+  /** Anomaly score (reconstruction error in scaled units); >= 0. */
+  score: number;
+  threshold: number;
+  /** In [0, 1]: how far the score lies from the threshold on a ratio scale (see confidence.ts). */
+  confidence: number;
+  /** Per-feature shares of the score in schema order, summing to 1 (all 0 when the score is 0). */
+  contributions: Float64Array;
+}
