@@ -12,7 +12,6 @@ const UNQUOTED = 1;
 const QUOTED = 2;
 const QUOTE_SEEN = 3;
 
-// eslint-disable-next-line no-control-regex
 const BINARY = /[\u0000-\u0008\u000e-\u001f]/;
 
 /**

@@ -57,7 +57,10 @@ export class JsonArrayParser implements RecordParser {
         this.phase = FIRST_ELEMENT;
         i++;
       } else if (this.phase === DONE) {
-        throw new ImindError('input_malformed', `unexpected text after the end of the JSON array (after row ${this.rows})`);
+        throw new ImindError(
+          'input_malformed',
+          `unexpected text after the end of the JSON array (after row ${this.rows})`,
+        );
       } else if (c === 93) {
         // "]" right after "[" (empty array) or after a trailing comma.
         this.phase = DONE;

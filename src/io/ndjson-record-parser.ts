@@ -73,9 +73,13 @@ export class NdjsonRecordParser implements RecordParser {
       if (line.charCodeAt(0) <= 32 && line.trim() === '') return;
       const row = ++this.rows;
       if (row === 1 && line.trim() === '{') {
-        throw new ImindError('input_malformed', 'row 1 is a lone "{": the input looks like one JSON object over several lines', {
-          hint: 'give NDJSON (one JSON object per line) or a JSON array of objects',
-        });
+        throw new ImindError(
+          'input_malformed',
+          'row 1 is a lone "{": the input looks like one JSON object over several lines',
+          {
+            hint: 'give NDJSON (one JSON object per line) or a JSON array of objects',
+          },
+        );
       }
       this.collector.error(row, null, `not valid JSON: ${describeError(error)}`);
       return;

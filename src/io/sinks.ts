@@ -136,10 +136,7 @@ const unwritable = (path: string, error: unknown): ImindError =>
  * that a killed run never leaves a partial file under the real name.
  */
 export async function atomicFileSink(path: string): Promise<AtomicFileSink> {
-  const tempPath = join(
-    dirname(path),
-    `.imind-tmp-${basename(path)}-${process.pid}-${randomBytes(6).toString('hex')}`,
-  );
+  const tempPath = join(dirname(path), `.imind-tmp-${basename(path)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   let handle: FileHandle;
   try {
     handle = await open(tempPath, 'wx', 0o666);
@@ -164,7 +161,7 @@ class AtomicFile implements AtomicFileSink {
     if (text.length === 0) return;
     const bytes = Buffer.from(text, 'utf8');
     try {
-      for (let offset = 0; offset < bytes.length; ) {
+      for (let offset = 0; offset < bytes.length;) {
         const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
         offset += bytesWritten;
       }

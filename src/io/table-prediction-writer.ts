@@ -43,7 +43,7 @@ export class TablePredictionWriter implements PredictionWriter {
     const table = new Table({
       head: ['row', 'timestamp', 'machine', 'anomaly', 'score', 'threshold', 'confidence', 'top sensor'],
       colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left'],
-      style: { head: [], border: [] },
+      style: { head: [], border: [], compact: true },
     });
     table.push(...this.rows);
     this.rows = [];

@@ -42,7 +42,9 @@ export class Utf8Input {
 function validPrefix(bytes: Uint8Array, first: boolean): string {
   const decodes = (length: number): string | null => {
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: !first }).decode(bytes.subarray(0, length), { stream: true });
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: !first }).decode(bytes.subarray(0, length), {
+        stream: true,
+      });
     } catch {
       return null;
     }

@@ -1,17 +1,27 @@
 import type { FeatureSchema } from '../schema/feature-schema.js';
 import type { Reading } from '../schema/reading.js';
 import { confidence } from './confidence.js';
-import type { ModelMetadata } from './model-metadata.js';
-import { readModelFiles } from './model-files.js';
+import { isPlainRule } from '../detectors/alarm-state.js';
+import { StreamScorer, type StreamScorerOptions } from '../detectors/stream-scorer.js';
+import { ImindError } from '../errors.js';
+import { modelMetadataSchema, type ModelMetadata } from './model-metadata.js';
+import { readModelFiles, sha256 } from './model-files.js';
 import { OnnxSession, type SessionOptions } from './onnx-session.js';
 import type { Prediction } from './prediction.js';
 
 /**
  * A loaded, verified model: the sidecar plus one ONNX session. Scores batches
  * of validated readings into predictions. Release with dispose().
+ *
+ * A pointwise model (window 1) without an alarm rule scores every reading on its
+ * own (stateless, the seed's behaviour). A windowed model, or one whose metadata
+ * has an alarm rule, scores through one internal StreamScorer (per-machine
+ * windows and alarm state kept across predict calls); createScorer() gives an
+ * independent one (e.g. one per stream or per evaluation run).
  */
 export class Model {
   private buffer: Float32Array;
+  private defaultScorer: StreamScorer | null = null;
 
   private constructor(
     readonly metadata: ModelMetadata,
@@ -32,12 +42,47 @@ export class Model {
     return new Model(metadata, session);
   }
 
+  /** A model from in-memory parts (e.g. just fitted), verified like a loaded one. */
+  static async fromParts(parts: { onnxBytes: Uint8Array; metadata: ModelMetadata }, options: SessionOptions = {}): Promise<Model> {
+    const parsed = modelMetadataSchema.safeParse(parts.metadata);
+    if (!parsed.success) throw new ImindError('model_unusable', `model metadata is invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
+    const metadata = parsed.data;
+    if (sha256(parts.onnxBytes) !== metadata.onnx.sha256) throw new ImindError('model_unusable', 'the ONNX bytes do not match the model metadata');
+    const session = await OnnxSession.create(
+      parts.onnxBytes,
+      { input: metadata.onnx.inputName, score: metadata.onnx.scoreOutput, featureErrors: metadata.onnx.featureErrorsOutput },
+      metadata.schema.features.length * metadata.detector.window,
+      options,
+    );
+    return new Model(metadata, session);
+  }
+
   get schema(): FeatureSchema {
     return this.metadata.schema;
   }
 
   get width(): number {
     return this.metadata.schema.features.length;
+  }
+
+  /** Readings per input row (1 for pointwise models). */
+  get window(): number {
+    return this.metadata.detector.window;
+  }
+
+  /** Values per input row of the ONNX graph: features x window. */
+  get inputWidth(): number {
+    return this.width * this.window;
+  }
+
+  /** True when predictions depend on earlier readings of the machine (windowed or alarm rule). */
+  get stateful(): boolean {
+    return this.window > 1 || !isPlainRule(this.metadata.alarm);
+  }
+
+  /** An independent per-machine scoring state over this model's session. */
+  createScorer(options: StreamScorerOptions = {}): StreamScorer {
+    return new StreamScorer(this, options);
   }
 
   get threshold(): number {
@@ -48,13 +93,17 @@ export class Model {
     return this.metadata.modelVersion;
   }
 
-  /** Raw scores and per-feature errors for a row-major float matrix of n readings. */
+  /** Raw scores and per-feature errors for a row-major float matrix of n input rows (inputWidth values each). */
   async scoreMatrix(input: Float32Array, n: number) {
     return this.session.run(input, n);
   }
 
   /** Scores readings (in order) into predictions. */
   async predict(readings: readonly Reading[]): Promise<Prediction[]> {
+    if (this.stateful) {
+      this.defaultScorer ??= this.createScorer();
+      return this.defaultScorer.score(readings);
+    }
     const n = readings.length;
     if (n === 0) return [];
     const width = this.width;

@@ -13,4 +13,12 @@ export interface Prediction {
   confidence: number;
   /** Per-feature shares of the score in schema order, summing to 1 (all 0 when the score is 0). */
   contributions: Float64Array;
+  /**
+   * Set by windowed or stateful scoring (StreamScorer): 'warming_up' when the machine has
+   * fewer readings than the model's window (score 0, never anomalous). Absent for the
+   * seed's stateless scoring, where every reading is scored.
+   */
+  status?: 'scored' | 'warming_up';
+  /** True when the reading was older than its machine's newest one (see MachineWindows). */
+  outOfOrder?: boolean;
 }

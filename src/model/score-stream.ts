@@ -42,8 +42,7 @@ export async function scoreStream(options: ScoreStreamOptions): Promise<ScoreSum
     durationMs: 0,
     outputClosedEarly: false,
   };
-  for await (const batch of options.batches) {
-    options.signal?.throwIfAborted();
+  for await (const batch of abortable(options.batches, options.signal)) {
     if (batch.errors.length > 0) {
       summary.rowsInvalid += batch.errors.length;
       await options.onErrors(batch.errors);
@@ -68,4 +67,28 @@ export async function scoreStream(options: ScoreStreamOptions): Promise<ScoreSum
   }
   summary.durationMs = performance.now() - started;
   return summary;
+}
+
+/** Iterates `source`, rejecting as soon as `signal` aborts, even while a read is pending. */
+async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  if (!signal) return yield* source;
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) void iterator.return?.()?.catch(() => {});
+    else await iterator.return?.();
+  }
 }

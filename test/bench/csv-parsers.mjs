@@ -101,7 +101,9 @@ async function measure(name, fn) {
   }
   rates.sort((a, b) => a - b);
   const fmt = (r) => `${(r / 1e6).toFixed(2)}M`;
-  console.log(`${name.padEnd(40)} median ${fmt(rates[rates.length >> 1])} rows/s   best ${fmt(rates[rates.length - 1])}`);
+  console.log(
+    `${name.padEnd(40)} median ${fmt(rates[rates.length >> 1])} rows/s   best ${fmt(rates[rates.length - 1])}`,
+  );
 }
 
 const csv = generate('csv');

@@ -17,41 +17,50 @@ describe('CSV reading', () => {
   });
 
   it('takes the columns in any order and ignores extra columns', async () => {
-    const text = 'power,extra,vibration,machine_id,pressure,timestamp,temperature\n250,x,1.2,M9,45,2024-01-15T10:30:00Z,65.5\n';
+    const text =
+      'power,extra,vibration,machine_id,pressure,timestamp,temperature\n250,x,1.2,M9,45,2024-01-15T10:30:00Z,65.5\n';
     const { readings, errors } = await readAll(text);
     expect(errors).toEqual([]);
     expect(readings[0]!.machineId).toBe('M9');
     expect(Array.from(readings[0]!.values)).toEqual([65.5, 1.2, 45, 250]);
   });
 
-  it.each(CHUNK_SIZES)('handles quotes, "" escapes, delimiters and newlines in quoted fields (chunks of %i)', async (size) => {
-    const text =
-      `${HEADER}\n` +
-      '2024-01-15T10:30:00Z,"M,1","65.5",1.2,45.0,250.0\n' +
-      '2024-01-15T10:30:00Z,"say ""hi""",1,1.2,45.0,250.0\n' +
-      '2024-01-15T10:30:00Z,"line\nbreak",2,1.2,45.0,250.0\n' +
-      `${row('LAST', 3)}\n`;
-    const { readings, errors } = await readAll(text, { chunkSize: size });
-    expect(readings.map((r) => [r.row, r.machineId])).toEqual([
-      [1, 'M,1'],
-      [2, 'say "hi"'],
-      [4, 'LAST'],
-    ]);
-    // The record with an embedded newline is one row (3), rejected for its control character.
-    expect(errors).toEqual([{ row: 3, field: 'machine_id', message: 'machine_id must not contain control characters' }]);
-  });
+  it.each(CHUNK_SIZES)(
+    'handles quotes, "" escapes, delimiters and newlines in quoted fields (chunks of %i)',
+    async (size) => {
+      const text =
+        `${HEADER}\n` +
+        '2024-01-15T10:30:00Z,"M,1","65.5",1.2,45.0,250.0\n' +
+        '2024-01-15T10:30:00Z,"say ""hi""",1,1.2,45.0,250.0\n' +
+        '2024-01-15T10:30:00Z,"line\nbreak",2,1.2,45.0,250.0\n' +
+        `${row('LAST', 3)}\n`;
+      const { readings, errors } = await readAll(text, { chunkSize: size });
+      expect(readings.map((r) => [r.row, r.machineId])).toEqual([
+        [1, 'M,1'],
+        [2, 'say "hi"'],
+        [4, 'LAST'],
+      ]);
+      // The record with an embedded newline is one row (3), rejected for its control character.
+      expect(errors).toEqual([
+        { row: 3, field: 'machine_id', message: 'machine_id must not contain control characters' },
+      ]);
+    },
+  );
 
-  it.each(CHUNK_SIZES)('reads CRLF, a BOM, blank lines and a last line without a newline (chunks of %i)', async (size) => {
-    const text = `\uFEFF${HEADER}\r\n\r\n${row('A')}\r\n   \r\n\r\n${row('B')}\r\n"${'C'}",1,2,3,4,5\r\n${row('D')}`;
-    const { readings, errors } = await readAll(text, { chunkSize: size });
-    expect(readings.map((r) => [r.row, r.machineId])).toEqual([
-      [1, 'A'],
-      [2, 'B'],
-      [4, 'D'],
-    ]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.row).toBe(3);
-  });
+  it.each(CHUNK_SIZES)(
+    'reads CRLF, a BOM, blank lines and a last line without a newline (chunks of %i)',
+    async (size) => {
+      const text = `\uFEFF${HEADER}\r\n\r\n${row('A')}\r\n   \r\n\r\n${row('B')}\r\n"${'C'}",1,2,3,4,5\r\n${row('D')}`;
+      const { readings, errors } = await readAll(text, { chunkSize: size });
+      expect(readings.map((r) => [r.row, r.machineId])).toEqual([
+        [1, 'A'],
+        [2, 'B'],
+        [4, 'D'],
+      ]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.row).toBe(3);
+    },
+  );
 
   it('drops the CR of CRLF from the last column (machine_id last)', async () => {
     const text = 'timestamp,temperature,vibration,pressure,power,machine_id\r\n2024-01-15T10:30:00Z,1,1,1,1,M1\r\n';
@@ -153,7 +162,11 @@ describe('CSV whole-file errors', () => {
     ['a missing column', 'timestamp,machine_id,temperature\nx,y,z\n', /header has no "vibration" column/],
     ['a doubled column', `${HEADER},power\n${ROW},1\n`, /header names column "power" twice/],
     ['NUL bytes in the header', Buffer.from([0x00, 0x01, 0x02, 0x41, 0x0a, 0x42]), /input looks binary/],
-    ['an unclosed quote', `${HEADER}\n${ROW}\n2024-01-15T10:30:00Z,"open,1,1,1,1\n${ROW}\n${ROW}\n`, /^row 2: a quoted field opens there and is never closed$/],
+    [
+      'an unclosed quote',
+      `${HEADER}\n${ROW}\n2024-01-15T10:30:00Z,"open,1,1,1,1\n${ROW}\n${ROW}\n`,
+      /^row 2: a quoted field opens there and is never closed$/,
+    ],
     ['a header longer than the limit', 'x'.repeat(300), /the header line is longer than 200 characters/],
   ];
   it.each(cases)('rejects %s', async (_name, input, message) => {

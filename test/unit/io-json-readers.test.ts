@@ -5,18 +5,21 @@ import { readAll, readError, readingObject } from './io-test-helpers.js';
 const line = (id: string, t = 65.5): string => JSON.stringify(readingObject(id, t));
 
 describe('NDJSON reading', () => {
-  it.each([0, 1, 5])('reads lines, skips blank ones and counts broken ones as row errors (chunks of %i)', async (size) => {
-    const text = `${line('A')}\n\n  \r\n${line('B')}\r\n{"timestamp": oops\n42\n${line('C')}`;
-    const { readings, errors } = await readAll(text, { chunkSize: size });
-    expect(readings.map((r) => [r.row, r.machineId])).toEqual([
-      [1, 'A'],
-      [2, 'B'],
-      [5, 'C'],
-    ]);
-    expect(errors.map((e) => e.row)).toEqual([3, 4]);
-    expect(errors[0]!.message).toMatch(/^not valid JSON: /);
-    expect(errors[1]!.message).toBe('row is a number, expected an object');
-  });
+  it.each([0, 1, 5])(
+    'reads lines, skips blank ones and counts broken ones as row errors (chunks of %i)',
+    async (size) => {
+      const text = `${line('A')}\n\n  \r\n${line('B')}\r\n{"timestamp": oops\n42\n${line('C')}`;
+      const { readings, errors } = await readAll(text, { chunkSize: size });
+      expect(readings.map((r) => [r.row, r.machineId])).toEqual([
+        [1, 'A'],
+        [2, 'B'],
+        [5, 'C'],
+      ]);
+      expect(errors.map((e) => e.row)).toEqual([3, 4]);
+      expect(errors[0]!.message).toMatch(/^not valid JSON: /);
+      expect(errors[1]!.message).toBe('row is a number, expected an object');
+    },
+  );
 
   it('reads with format "ndjson" given, and counts every line once', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => (i % 7 === 3 ? '{broken' : line(`M${i}`, i % 300)));
@@ -59,13 +62,16 @@ describe('JSON array reading', () => {
     { ...readingObject('nested'), extra: { a: [1, { b: '"]}' }] } },
   ];
 
-  it.each([0, 1, 2, 3, 7])('streams elements with chunk boundaries inside strings and escapes (chunks of %i)', async (size) => {
-    const text = ` \n[\n${tricky.map((o) => JSON.stringify(o, null, size % 2 === 0 ? 0 : 1)).join(' ,\n')}\n]\n `;
-    const { readings, errors } = await readAll(text, { chunkSize: size });
-    expect(errors).toEqual([]);
-    expect(readings.map((r) => r.machineId)).toEqual(tricky.map((o) => o.machine_id));
-    expect(readings.map((r) => r.row)).toEqual([1, 2, 3, 4, 5]);
-  });
+  it.each([0, 1, 2, 3, 7])(
+    'streams elements with chunk boundaries inside strings and escapes (chunks of %i)',
+    async (size) => {
+      const text = ` \n[\n${tricky.map((o) => JSON.stringify(o, null, size % 2 === 0 ? 0 : 1)).join(' ,\n')}\n]\n `;
+      const { readings, errors } = await readAll(text, { chunkSize: size });
+      expect(errors).toEqual([]);
+      expect(readings.map((r) => r.machineId)).toEqual(tricky.map((o) => o.machine_id));
+      expect(readings.map((r) => r.row)).toEqual([1, 2, 3, 4, 5]);
+    },
+  );
 
   it('counts elements that do not parse, scalars and empty elements as row errors', async () => {
     const text = `[${line('A')},{"bad": },7,,${line('B')},]`;

@@ -60,7 +60,13 @@ function referenceParse(input: string, delimiter: string): string[][] {
 const COLUMNS = ['timestamp', 'machine_id', 'temperature', 'vibration', 'pressure', 'power'];
 
 const junk = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', ';', '"', '\n', '\r\n', 'é', '1', '.'), maxLength: 8 }) },
+  {
+    weight: 3,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('a', 'b', ' ', ',', ';', '"', '\n', '\r\n', 'é', '1', '.'),
+      maxLength: 8,
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom('', 'x', 'nan', '1e400', '"', '""', ' 7 ') },
 );
 
@@ -70,7 +76,11 @@ const cellFor = (column: string): fc.Arbitrary<string> => {
     column === 'timestamp'
       ? fc.constantFrom('2024-01-15T10:30:00Z', '2024-01-15 10:30:00', '20240115T103000Z')
       : column === 'machine_id'
-        ? fc.string({ unit: fc.constantFrom(...'MACHINE_01 é😀'.split(''), ...'MACHINE_01'.split(''), ',', ';', '"'), minLength: 1, maxLength: 12 })
+        ? fc.string({
+            unit: fc.constantFrom(...Array.from('MACHINE_01 é😀'), ...Array.from('MACHINE_01'), ',', ';', '"'),
+            minLength: 1,
+            maxLength: 12,
+          })
         : fc.constantFrom('65.5', '1.2', '45', '0', ' 3 ', '1e1');
   return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: junk });
 };
@@ -82,7 +92,10 @@ const rowArbitrary = (order: string[]) =>
       { weight: 1, arbitrary: fc.array(junk, { minLength: 5, maxLength: 7 }) },
     ),
     // Mostly unquoted, so that whole rows take the parser's fast path too.
-    quote: fc.array(fc.constantFrom(false, false, false, false, false, false, false, true), { minLength: 7, maxLength: 7 }),
+    quote: fc.array(fc.constantFrom(false, false, false, false, false, false, false, true), {
+      minLength: 7,
+      maxLength: 7,
+    }),
     blankBefore: fc.constantFrom('', '', '', '\n', '  \n'),
   });
 
@@ -149,3 +162,44 @@ describe('CSV reading against a reference parser', () => {
 function normalize(result: Reading | RowError): unknown {
   return isRowError(result) ? result : { ...result, values: Array.from(result.values) };
 }
+
+const stringWithEscapes = fc.string({
+  unit: fc.constantFrom('a', '"', '\\', '\\\\', ']', '}', ',', '[', '{', '\n', 'é', '😀', '\u0001'),
+  maxLength: 10,
+});
+const readingLike = fc.record({
+  timestamp: fc.constantFrom('2024-01-15T10:30:00Z', 'nope'),
+  machine_id: stringWithEscapes,
+  temperature: fc.double({ min: -60, max: 210, noNaN: true }),
+  vibration: fc.constantFrom(0, 1.5, 49.9),
+  pressure: fc.constantFrom(0, 45),
+  power: fc.constantFrom(250, 1e4),
+  extra: fc.jsonValue({ maxDepth: 3 }),
+});
+
+describe('JSON array reading against JSON.parse', () => {
+  it('finds the same elements as JSON.parse of the whole document, whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof({ weight: 4, arbitrary: readingLike }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) }),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
+        fc.constantFrom(0, 1, 2),
+        fc.integer({ min: 1, max: 50 }),
+        async (elements, indent, chunkSize) => {
+          const text = JSON.stringify(elements, null, indent);
+          const validator = makeValidator();
+          const expected = (JSON.parse(text) as unknown[]).map((v, i) => validator.validateObject(i + 1, v));
+          const got = await readAll(chunked(text, chunkSize), { format: 'json', batchSize: 3 });
+          const all = [...got.readings, ...got.errors].sort((a, b) => a.row - b.row);
+          expect(all.map(normalize)).toEqual(expected.map(normalize));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -36,7 +36,10 @@ export interface ReadTestOptions {
 }
 
 /** Reads the whole input through readBatches, fed in chunks of `chunkSize` bytes. */
-export async function readAll(input: string | Uint8Array | Buffer[], options: ReadTestOptions = {}): Promise<ReadResult> {
+export async function readAll(
+  input: string | Uint8Array | Buffer[],
+  options: ReadTestOptions = {},
+): Promise<ReadResult> {
   const chunks = Array.isArray(input) ? input : chunked(input, options.chunkSize ?? 0);
   const result: ReadResult = { readings: [], errors: [], batches: [] };
   const batches = readBatches(iterate(chunks), {
@@ -54,7 +57,10 @@ export async function readAll(input: string | Uint8Array | Buffer[], options: Re
 }
 
 /** The ImindError a read throws (fails the test when it does not throw). */
-export async function readError(input: string | Uint8Array | Buffer[], options: ReadTestOptions = {}): Promise<Error & { code?: string }> {
+export async function readError(
+  input: string | Uint8Array | Buffer[],
+  options: ReadTestOptions = {},
+): Promise<Error & { code?: string }> {
   try {
     await readAll(input, options);
   } catch (error) {
@@ -74,5 +80,12 @@ export function row(id = 'MACHINE_001', t = 65.5): string {
 
 /** A valid reading object for JSON inputs. */
 export function readingObject(id = 'M1', t = 65.5): Record<string, unknown> {
-  return { timestamp: '2024-01-15T10:30:00Z', machine_id: id, temperature: t, vibration: 1.2, pressure: 45, power: 250 };
+  return {
+    timestamp: '2024-01-15T10:30:00Z',
+    machine_id: id,
+    temperature: t,
+    vibration: 1.2,
+    pressure: 45,
+    power: 250,
+  };
 }
