@@ -18,8 +18,9 @@ export async function runPredict(options: PredictOptions): Promise<ExitCodeValue
   const interrupts = new Interrupts();
   const opened: AtomicFileSink[] = [];
   let model: Model | null = null;
+  let source: NodeJS.ReadableStream | null = null;
   try {
-    const source = await openInput(options.input);
+    source = await openInput(options.input);
     model = await Model.load(options.model);
     const validator = new RowValidator(model.schema, defaultValidationOptions({ clockSkewMs: options.clockSkew * 1000 }));
     const outputFormat = chooseOutputFormat(options);
@@ -72,6 +73,8 @@ export async function runPredict(options: PredictOptions): Promise<ExitCodeValue
     throw error;
   } finally {
     interrupts.dispose();
+    // An interrupted or early-stopped read may still hold stdin open: release it so the process can exit.
+    (source as { destroy?: () => void } | null)?.destroy?.();
     await model?.dispose();
   }
 }

@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import { ONNX_FEATURE_ERRORS, ONNX_INPUT, ONNX_SCORE } from './autoencoder-onnx.js';
 import type { FittedModel, ThresholdOptions, TrainingData } from './detector.js';
 import { buildMetadata, calibratedThreshold, flooredStd } from './detector-metadata.js';
-import { OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { ONNX_DOUBLE, ONNX_FLOAT, OnnxGraphBuilder } from './onnx/onnx-graph.js';
 import { rollingMeans, tileVector, windowPoolingMatrix } from './window-rows.js';
 
 /**
@@ -39,6 +39,8 @@ export const DEFAULT_LEVEL_SHIFT_OPTIONS: LevelShiftOptions = {
   folds: 4,
   driftExponent: 1.25,
   threshold: { quantile: 1, margin: 2.5 },
+  // 3 of the last 5 readings above the threshold: drops isolated blips (fewer alarm flickers).
+  alarm: { ewmaAlpha: 1, k: 3, n: 5 },
 };
 
 export interface LevelShiftParameters {
@@ -103,18 +105,23 @@ export function fitLevelShift(data: TrainingData, options: LevelShiftOptions): F
   return { onnxBytes, metadata, parameters };
 }
 
-/** ONNX graph: raw window rows [batch, W*F] in, score [batch] and e [batch, F] out. */
+/**
+ * ONNX graph: raw window rows [batch, W*F] in, score [batch] and e [batch, F] out.
+ * It computes in double precision (the float32 input is cast once), so centring
+ * large raw values costs no accuracy; only the outputs are rounded to float32.
+ */
 export function exportLevelShiftOnnx(p: LevelShiftParameters): Uint8Array {
   const width = p.level.length;
   const W = p.window;
   const g = new OnnxGraphBuilder('imind_level_shift');
-  const x = g.input(ONNX_INPUT, ['batch', W * width]);
-  const centred = g.node('Sub', [x, g.constant('level', [W * width], tileVector(p.level, W))]);
-  const weighted = g.node('Mul', [centred, g.constant('inv_scale', [W * width], tileVector(p.scale.map((s) => 1 / (s * W)), W))]);
-  const z = g.node('MatMul', [weighted, g.constant('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
-  const errors = g.node('Mul', [z, z], [], ONNX_FEATURE_ERRORS);
+  const x = g.cast(g.input(ONNX_INPUT, ['batch', W * width]), ONNX_DOUBLE);
+  const centred = g.node('Sub', [x, g.constant64('level', [W * width], tileVector(p.level, W))]);
+  const weighted = g.node('Mul', [centred, g.constant64('inv_scale', [W * width], tileVector(p.scale.map((s) => 1 / (s * W)), W))]);
+  const z = g.node('MatMul', [weighted, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
+  const errors = g.node('Mul', [z, z]);
   const mean = g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }]);
-  g.node('Mul', [mean, g.constant('features', [1], [width])], [], ONNX_SCORE);
+  g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
+  g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
   g.output(ONNX_SCORE, ['batch']);
   return g.toBytes({ name: 'imind', version: VERSION });

@@ -5,7 +5,7 @@ import { ONNX_FEATURE_ERRORS, ONNX_INPUT, ONNX_SCORE } from './autoencoder-onnx.
 import type { FittedModel, ThresholdOptions, TrainingData } from './detector.js';
 import { buildMetadata, calibratedThreshold, flooredStd } from './detector-metadata.js';
 import { columnMean, columnStd } from './level-shift.js';
-import { OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { ONNX_DOUBLE, ONNX_FLOAT, OnnxGraphBuilder } from './onnx/onnx-graph.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 import { rollingMeans, tileVector, windowPoolingMatrix } from './window-rows.js';
 
@@ -155,16 +155,17 @@ export function pcaReference(p: PcaParameters, rows: ArrayLike<number>, n: numbe
   return pcaScoresOfStandardized(p, z, n);
 }
 
+/** ONNX graph (double precision inside, like level-shift): raw rows [batch, W*F] in, score and e out. */
 export function exportPcaOnnx(p: PcaParameters): Uint8Array {
   const width = p.mean.length;
   const W = p.window;
   const k = p.components;
   const g = new OnnxGraphBuilder('imind_pca_t2_q');
-  const x = g.input(ONNX_INPUT, ['batch', W * width]);
-  const centred = g.node('Sub', [x, g.constant('mean', [W * width], tileVector(p.mean, W))]);
-  const scaled = g.node('Mul', [centred, g.constant('inv_std', [W * width], tileVector(p.std.map((s) => 1 / (s * W)), W))]);
-  const z = W === 1 ? scaled : g.node('MatMul', [scaled, g.constant('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
-  const t = g.node('MatMul', [z, g.constant('loadings', [width, k], p.loadings)]);
+  const x = g.cast(g.input(ONNX_INPUT, ['batch', W * width]), ONNX_DOUBLE);
+  const centred = g.node('Sub', [x, g.constant64('mean', [W * width], tileVector(p.mean, W))]);
+  const scaled = g.node('Mul', [centred, g.constant64('inv_std', [W * width], tileVector(p.std.map((s) => 1 / (s * W)), W))]);
+  const z = W === 1 ? scaled : g.node('MatMul', [scaled, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
+  const t = g.node('MatMul', [z, g.constant64('loadings', [width, k], p.loadings)]);
   const whiten = new Float64Array(k * width);
   const back = new Float64Array(k * width);
   for (let j = 0; j < k; j++)
@@ -172,13 +173,14 @@ export function exportPcaOnnx(p: PcaParameters): Uint8Array {
       whiten[j * width + c] = p.loadings[c * k + j]! / Math.sqrt(p.eigenvalues[j]!);
       back[j * width + c] = p.loadings[c * k + j]!;
     }
-  const y = g.node('MatMul', [t, g.constant('whiten', [k, width], whiten)]);
-  const t2 = g.node('Mul', [g.node('Mul', [y, y]), g.constant('t_norm', [1], [1 / p.tNorm])]);
-  const r = g.node('Sub', [z, g.node('MatMul', [t, g.constant('loadings_t', [k, width], back)])]);
-  const q = g.node('Mul', [g.node('Mul', [r, r]), g.constant('q_norm', [1], [1 / p.qNorm])]);
-  const errors = g.node('Add', [t2, q], [], ONNX_FEATURE_ERRORS);
+  const y = g.node('MatMul', [t, g.constant64('whiten', [k, width], whiten)]);
+  const t2 = g.node('Mul', [g.node('Mul', [y, y]), g.constant64('t_norm', [1], [1 / p.tNorm])]);
+  const r = g.node('Sub', [z, g.node('MatMul', [t, g.constant64('loadings_t', [k, width], back)])]);
+  const q = g.node('Mul', [g.node('Mul', [r, r]), g.constant64('q_norm', [1], [1 / p.qNorm])]);
+  const errors = g.node('Add', [t2, q]);
   const mean = g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }]);
-  g.node('Mul', [mean, g.constant('features', [1], [width])], [], ONNX_SCORE);
+  g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
+  g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
   g.output(ONNX_SCORE, ['batch']);
   return g.toBytes({ name: 'imind', version: VERSION });

@@ -33,6 +33,8 @@ export class CsvRecordParser implements RecordParser {
   private map: ColumnMap | null = null;
   private headerLength = 0;
   private rows = 0;
+  /** Reused for every fast-path record: the validator reads the cells and keeps none of the array. */
+  private readonly lineCells: string[] = [];
 
   // State of a record on the quoted path, kept across chunks.
   private inRecord = false;
@@ -122,7 +124,8 @@ export class CsvRecordParser implements RecordParser {
       if (length > max) {
         this.oversize(this.rows + 1);
       } else if (length > 0 && (text.charCodeAt(p) > 32 || text.slice(p, end).trim() !== '')) {
-        const cells: string[] = [];
+        const cells = this.lineCells;
+        cells.length = 0;
         let s = p;
         for (;;) {
           if (dp < s) {

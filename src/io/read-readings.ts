@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { ImindError } from '../errors.js';
+import { ImindError, describeError } from '../errors.js';
 import type { RowValidator } from '../schema/row-validator.js';
 import { BatchCollector, type ReadBatch, type RecordParser } from './batch-collector.js';
 import { CsvRecordParser } from './csv-record-parser.js';
@@ -64,15 +64,31 @@ export async function* readBatches(
       hint: 'convert the file to UTF-8',
     });
 
-  for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    for (let offset = 0; offset < bytes.length; offset += SLICE_BYTES) {
-      const piece = bytes.length <= SLICE_BYTES ? bytes : bytes.subarray(offset, offset + SLICE_BYTES);
-      const { text, invalid } = input.decode(piece);
-      if (text.length > 0) records.push(text);
-      if (invalid) throw notUtf8();
-      for (const batch of collector.take()) yield batch;
+  const chunks = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<Buffer | string>;
+      try {
+        step = await chunks.next();
+      } catch (error) {
+        done = true; // a failed source is finished
+        throw new ImindError('input_unreadable', `cannot read the input: ${describeError(error)}`, { cause: error });
+      }
+      if (step.done) break;
+      const bytes = typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : step.value;
+      for (let offset = 0; offset < bytes.length; offset += SLICE_BYTES) {
+        const piece = bytes.length <= SLICE_BYTES ? bytes : bytes.subarray(offset, offset + SLICE_BYTES);
+        const { text, invalid } = input.decode(piece);
+        if (text.length > 0) records.push(text);
+        if (invalid) throw notUtf8();
+        for (const batch of collector.take()) yield batch;
+      }
     }
+    done = true;
+  } finally {
+    // Stopped early (an error, or the consumer left): release the source (closes a file stream).
+    if (!done) await chunks.return?.();
   }
   const { text, invalid } = input.end();
   if (text.length > 0) records.push(text);

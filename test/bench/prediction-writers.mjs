@@ -24,12 +24,12 @@ const batch = Array.from({ length: batchSize }, (_, i) => {
   };
 });
 
-/** Counts the text instead of keeping it. */
+/** Counts the bytes instead of keeping them. */
 class CountingSink {
   closedEarly = false;
   chars = 0;
   async write(text) {
-    this.chars += text.length;
+    this.chars += Buffer.byteLength(text); // flattens the string, as a real sink does
   }
 }
 

@@ -129,7 +129,9 @@ describe('imind predict (built CLI as a process)', () => {
     const child = startCli(['predict', '-', '--format', 'ndjson', '--output', out, '-q']);
     const line = `{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M1","temperature":65.5,"vibration":1.2,"pressure":45,"power":250}\n`;
     child.stdin.write(line.repeat(5000));
-    await new Promise((r) => setTimeout(r, 700));
+    // Wait until the run has opened its temporary output file, then interrupt it mid-run.
+    for (let i = 0; i < 200 && !(await readdir(dir)).some((f) => f.includes('killed')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await readdir(dir)).some((f) => f.startsWith('.imind-tmp-killed'))).toBe(true);
     child.kill('SIGTERM');
     const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     expect(status).toBe(143);

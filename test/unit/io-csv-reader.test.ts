@@ -197,6 +197,41 @@ describe('CSV whole-file errors', () => {
   });
 });
 
+describe('the byte source', () => {
+  it('reports a source that fails as input_unreadable', async () => {
+    const { readBatches } = await import('../../src/io/read-readings.js');
+    const { makeValidator } = await import('./io-test-helpers.js');
+    const { createReadStream } = await import('node:fs');
+    const stream = createReadStream('/nonexistent/imind-input.csv');
+    const error = await (async () => {
+      for await (const batch of readBatches(stream, { format: 'auto', validator: makeValidator(), batchSize: 10 })) {
+        void batch;
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImindError);
+    expect((error as ImindError).code).toBe('input_unreadable');
+    expect((error as ImindError).message).toMatch(/^cannot read the input: ENOENT/);
+  });
+
+  it('closes the source when the consumer stops early', async () => {
+    const { readBatches } = await import('../../src/io/read-readings.js');
+    const { makeValidator } = await import('./io-test-helpers.js');
+    const text = `${HEADER}\n${Array.from({ length: 1000 }, () => ROW).join('\n')}\n`;
+    const stream = Readable.from(chunkedText(text, 100));
+    for await (const batch of readBatches(stream, { format: 'csv', validator: makeValidator(), batchSize: 10 })) {
+      expect(batch.readings).toHaveLength(10);
+      break;
+    }
+    expect(stream.destroyed).toBe(true);
+  });
+});
+
+function chunkedText(text: string, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(Buffer.from(text.slice(i, i + size)));
+  return out;
+}
+
 describe('formatFromPath', () => {
   it.each([
     ['a.csv', 'csv'],

@@ -5,6 +5,7 @@ import { ProtobufWriter } from './protobuf-writer.js';
  * Field numbers follow onnx.proto (ModelProto, GraphProto, NodeProto, ...).
  */
 const FLOAT = 1;
+const DOUBLE = 11;
 const OPSET = 13;
 const IR_VERSION = 8;
 
@@ -25,8 +26,12 @@ interface OnnxNode {
 interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array;
+  data: Float32Array | Float64Array;
 }
+
+/** ONNX tensor element types the builder writes (TensorProto.DataType). */
+export const ONNX_FLOAT = FLOAT;
+export const ONNX_DOUBLE = DOUBLE;
 
 /** A tensor dimension: a fixed size or a symbolic name (e.g. "batch"). */
 export type Dim = number | string;
@@ -53,6 +58,18 @@ export class OnnxGraphBuilder {
     const name = `${prefix}_${this.counter++}`;
     this.initializers.push({ name, dims, data: Float32Array.from(data) });
     return name;
+  }
+
+  /** A float64 constant (for graphs that compute in double precision after a Cast). */
+  constant64(prefix: string, dims: number[], data: ArrayLike<number>): string {
+    const name = `${prefix}_${this.counter++}`;
+    this.initializers.push({ name, dims, data: Float64Array.from(data) });
+    return name;
+  }
+
+  /** A Cast node to `to` (ONNX_FLOAT or ONNX_DOUBLE). */
+  cast(input: string, to: number, outputName?: string): string {
+    return this.node('Cast', [input], [{ name: 'to', int: to }], outputName);
   }
 
   node(op: string, inputs: string[], attributes: OnnxAttribute[] = [], outputName?: string): string {
@@ -85,7 +102,7 @@ export class OnnxGraphBuilder {
     for (const init of this.initializers) {
       g.message(5, (t) => {
         t.packedInts(1, init.dims);
-        t.int(2, FLOAT);
+        t.int(2, init.data instanceof Float64Array ? DOUBLE : FLOAT);
         t.string(8, init.name);
         t.bytes(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
       });

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { ApiSchemas } from './api-schemas.js';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  modelVersion: string;
+  features: readonly string[];
+  bodyLimitBytes: number;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
+const requestIdHeader = { 'X-Request-ID': { $ref: '#/components/headers/RequestId' } };
+
+function response(description: string, schema: string) {
+  return { description, headers: requestIdHeader, content: json(schema) };
+}
+
+function errors(...statuses: number[]) {
+  const text: Record<number, string> = {
+    400: 'Malformed JSON or empty body',
+    413: 'Body larger than the limit',
+    415: 'Content-Type is not application/json',
+    422: 'Invalid reading: each field at fault is named in issues',
+    500: 'Unexpected error (logged with the request id)',
+    503: 'Model not loaded yet, or shutting down',
+  };
+  return Object.fromEntries(statuses.map((s) => [String(s), response(text[s] ?? 'Error', 'ErrorResponse')]));
+}
+
+/** The OpenAPI 3.1 document, generated from the API's zod schemas. */
+export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(schemas.reading, { id: 'SensorReading' });
+  registry.add(schemas.batchRequest, { id: 'BatchSensorReadings' });
+  registry.add(schemas.prediction, { id: 'AnomalyPrediction' });
+  registry.add(schemas.batchPrediction, { id: 'BatchAnomalyPredictions' });
+  registry.add(schemas.health, { id: 'HealthResponse' });
+  registry.add(schemas.ready, { id: 'ReadyResponse' });
+  registry.add(schemas.serviceInfo, { id: 'ServiceInfo' });
+  registry.add(schemas.error, { id: 'ErrorResponse' });
+  const generated = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
+  const components: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(generated.schemas)) {
+    const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+    components[id] = rest;
+  }
+  const general = ['General'];
+  const inference = ['Inference'];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: info.title,
+      version: info.version,
+      description:
+        `Real-time anomaly detection for industrial sensor readings (model ${info.modelVersion}; features: ${info.features.join(', ')}).\n\n` +
+        'Every error is `{"error", "detail", "request_id"}` (plus `issues` on 422). Bodies are JSON in UTF-8, at most ' +
+        `${info.bodyLimitBytes} bytes. Timestamps are ISO-8601; without an offset they are UTC.`,
+    },
+    paths: {
+      '/': { get: { tags: general, summary: 'Service name, version and where the docs are', responses: { 200: response('Service info', 'ServiceInfo') } } },
+      '/health': { get: { tags: general, summary: 'Liveness (200 while the process runs)', responses: { 200: response('Health', 'HealthResponse') } } },
+      '/ready': {
+        get: { tags: general, summary: 'Readiness (200 once the model is loaded and tested)', responses: { 200: response('Ready', 'ReadyResponse'), ...errors(503) } },
+      },
+      '/predict': {
+        post: {
+          tags: inference,
+          summary: 'Score one reading',
+          parameters: [{ $ref: '#/components/parameters/RequestId' }],
+          requestBody: { required: true, content: json('SensorReading') },
+          responses: { 200: response('The anomaly decision', 'AnomalyPrediction'), ...errors(400, 413, 415, 422, 500, 503) },
+        },
+      },
+      '/predict/batch': {
+        post: {
+          tags: inference,
+          summary: 'Score a batch of readings in one model call',
+          parameters: [{ $ref: '#/components/parameters/RequestId' }],
+          requestBody: { required: true, content: json('BatchSensorReadings') },
+          responses: { 200: response('One decision per reading, in order', 'BatchAnomalyPredictions'), ...errors(400, 413, 415, 422, 500, 503) },
+        },
+      },
+    },
+    components: {
+      schemas: components,
+      parameters: {
+        RequestId: {
+          name: 'X-Request-ID',
+          in: 'header',
+          required: false,
+          description: 'Your id for this request (1..128 of A-Z a-z 0-9 . _ -); otherwise the server makes one',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+        },
+      },
+      headers: { RequestId: { description: 'The request id (yours if it was safe, else generated)', schema: { type: 'string' } } },
+    },
+  };
+}
