@@ -1,7 +1,13 @@
 import { DETECTOR_KINDS, type DetectorKind, type DetectorOptions } from '../detectors/fit-detector.js';
 import type { AlarmRule } from '../model/model-metadata.js';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import { evaluationJson, markdownTable, tableRow, textTable, writePredictionsCsv } from '../evaluate/evaluation-report.js';
+import {
+  evaluationJson,
+  markdownTable,
+  tableRow,
+  textTable,
+  writePredictionsCsv,
+} from '../evaluate/evaluation-report.js';
 import { loadLabelledRuns } from '../evaluate/labelled-runs.js';
 import { evaluateRuns, type EvaluationResult } from '../evaluate/skab-protocol.js';
 import { loadSchema } from '../schema/load-schema.js';
@@ -16,7 +22,9 @@ export async function runEvaluate(options: EvaluateOptions): Promise<ExitCodeVal
   for (const s of skipped) log(`skipped ${s.file}: ${s.reason}`);
   const invalid = runs.reduce((a, r) => a + r.errors.length, 0);
   for (const r of runs) for (const e of r.errors.slice(0, 3)) log(`${r.file}: row ${e.row}: ${e.message} (skipped)`);
-  log(`evaluating ${runs.length} labelled runs (protocol ${options.protocol}: fit on the first ${options.fitRows} rows of each)`);
+  log(
+    `evaluating ${runs.length} labelled runs (protocol ${options.protocol}: fit on the first ${options.fitRows} rows of each)`,
+  );
 
   const detectorOptions = toDetectorOptions(options);
   const kinds: readonly DetectorKind[] = options.allDetectors ? DETECTOR_KINDS : [options.detector];
@@ -31,7 +39,8 @@ export async function runEvaluate(options: EvaluateOptions): Promise<ExitCodeVal
       fitRows: options.fitRows,
       keepRows: options.predictionsOut !== undefined,
       onRun: (r, done, total) => {
-        if (!options.quiet && process.stderr.isTTY) process.stderr.write(`\rimind: ${detector}: ${done}/${total} runs${done === total ? '\n' : ''}`);
+        if (!options.quiet && process.stderr.isTTY)
+          process.stderr.write(`\rimind: ${detector}: ${done}/${total} runs${done === total ? '\n' : ''}`);
         else if (r.invalidRows > 0) log(`${r.file}: ${r.invalidRows} invalid rows skipped`);
       },
     });
@@ -43,7 +52,9 @@ export async function runEvaluate(options: EvaluateOptions): Promise<ExitCodeVal
   }
   const rows = results.map((r) => tableRow(r));
   if (options.json) {
-    const objects = results.map((r) => evaluationJson(r, { protocol: options.protocol, fit_rows: options.fitRows, invalid_rows: invalid }));
+    const objects = results.map((r) =>
+      evaluationJson(r, { protocol: options.protocol, fit_rows: options.fitRows, invalid_rows: invalid }),
+    );
     process.stdout.write(`${JSON.stringify(objects.length === 1 ? objects[0] : { detectors: objects })}\n`);
   } else if (options.markdown) {
     process.stdout.write(markdownTable(rows));
@@ -59,7 +70,9 @@ function toDetectorOptions(o: EvaluateOptions): DetectorOptions {
     ...(o.thresholdMargin !== undefined ? { margin: o.thresholdMargin } : {}),
   };
   const alarm: AlarmRule | undefined =
-    o.ewmaAlpha !== undefined || o.kOfN !== undefined ? { ewmaAlpha: o.ewmaAlpha ?? 1, k: o.kOfN?.[0] ?? 1, n: o.kOfN?.[1] ?? 1 } : undefined;
+    o.ewmaAlpha !== undefined || o.kOfN !== undefined
+      ? { ewmaAlpha: o.ewmaAlpha ?? 1, k: o.kOfN?.[0] ?? 1, n: o.kOfN?.[1] ?? 1 }
+      : undefined;
   return {
     ...(o.window !== undefined ? { window: o.window } : {}),
     ...(Object.keys(threshold).length > 0 ? { threshold } : {}),

@@ -22,13 +22,21 @@ const evaluateOptionsSchema = z
     thresholdMargin: z.coerce.number().min(0.01).max(1000).optional(),
     ewmaAlpha: z.coerce.number().gt(0).max(1).optional(),
     kOfN: kOfN.optional(),
-    seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     json: z.boolean().default(false),
     markdown: z.boolean().default(false),
     predictionsOut: z.string().min(1).optional(),
     quiet: z.boolean().default(false),
   })
-  .refine((o) => !(o.allDetectors && o.predictionsOut), { message: '--predictions-out needs a single detector', path: ['predictionsOut'] });
+  .refine((o) => !(o.allDetectors && o.predictionsOut), {
+    message: '--predictions-out needs a single detector',
+    path: ['predictionsOut'],
+  });
 export type EvaluateOptions = z.output<typeof evaluateOptionsSchema>;
 
 export function evaluateCommand(): Command {
@@ -36,7 +44,9 @@ export function evaluateCommand(): Command {
     .description('measure detection quality on labelled runs with a benchmark protocol (SKAB)')
     .requiredOption('-d, --data <dir>', 'folder with labelled CSV runs (searched recursively)')
     .addOption(new Option('--protocol <name>', 'evaluation protocol').choices(['skab']).default('skab'))
-    .addOption(new Option('--detector <name>', 'detector to fit per run').choices([...DETECTOR_KINDS]).default(DEFAULT_DETECTOR))
+    .addOption(
+      new Option('--detector <name>', 'detector to fit per run').choices([...DETECTOR_KINDS]).default(DEFAULT_DETECTOR),
+    )
     .option('--all-detectors', 'evaluate every detector (one row each)')
     .option('-s, --schema <name|file>', 'feature schema of the runs', 'skab')
     .option('--fit-rows <n>', 'leading rows of each run used for fitting (scaler, model, threshold)', '400')
@@ -61,6 +71,8 @@ its "anomaly" label. Files named anomaly-free.csv and files without an
 F1 = TP / (TP + (FP + FN) / 2), FAR = FP / (FP + TN), MAR = FN / (FN + TP),
 and SKAB's NAB scores (standard, LowFP, LowFN; 60 s window right of each
 changepoint). In --json, far and mar are fractions and NAB is on 0..100.
+--ewma-alpha and --k-of-n together replace the detector's alarm rule
+(level-shift's default: 3 of 5; the others: score > threshold).
 
 Detectors: ${DETECTOR_KINDS.map((k) => `\n  ${k.padEnd(19)} ${DETECTOR_DESCRIPTIONS[k]}`).join('')}
 

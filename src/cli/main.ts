@@ -6,6 +6,7 @@ import { predictCommand } from './predict.js';
 import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 import { serveCommand } from './serve.js';
+import { evaluateCommand } from './evaluate.js';
 
 /**
  * The one place that turns errors into exit codes. Commands register their
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(predictCommand());
   program.addCommand(serveCommand());
   program.addCommand(trainCommand());
+  program.addCommand(evaluateCommand());
   program.addCommand(simulateCommand());
   program.addHelpText(
     'after',

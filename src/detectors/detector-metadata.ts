@@ -7,7 +7,10 @@ import type { ThresholdOptions, TrainingData } from './detector.js';
 const REPORTED_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 1];
 
 /** The threshold as quantile x margin of calibration scores (held-back normal data). */
-export function calibratedThreshold(scores: ArrayLike<number>, options: ThresholdOptions): { value: number; sorted: Float64Array } {
+export function calibratedThreshold(
+  scores: ArrayLike<number>,
+  options: ThresholdOptions,
+): { value: number; sorted: Float64Array } {
   const sorted = sortedCopy(scores);
   const q = quantileSorted(sorted, options.quantile);
   return { value: Number.isFinite(q) ? Math.max(0, q * options.margin) : 0, sorted };
@@ -51,7 +54,8 @@ export function buildMetadata(p: MetadataParts): ModelMetadata {
   });
   const quantiles: Record<string, number> = {};
   if (p.calibrationSorted.length > 0) {
-    for (const q of REPORTED_QUANTILES) quantiles[`p${Math.round(q * 1000) / 10}`] = quantileSorted(p.calibrationSorted, q);
+    for (const q of REPORTED_QUANTILES)
+      quantiles[`p${Math.round(q * 1000) / 10}`] = quantileSorted(p.calibrationSorted, q);
   }
   return {
     format: MODEL_FORMAT,
@@ -65,7 +69,12 @@ export function buildMetadata(p: MetadataParts): ModelMetadata {
     },
     schema: p.data.schema,
     scaler: p.scaler,
-    threshold: { value: p.threshold.value, method: p.threshold.method, quantile: p.threshold.options.quantile, margin: p.threshold.options.margin },
+    threshold: {
+      value: p.threshold.value,
+      method: p.threshold.method,
+      quantile: p.threshold.options.quantile,
+      margin: p.threshold.options.margin,
+    },
     training: {
       dataSha256: p.data.dataSha256,
       files: p.data.files,
@@ -75,7 +84,13 @@ export function buildMetadata(p: MetadataParts): ModelMetadata {
     },
     distribution,
     ...(p.alarm ? { alarm: p.alarm } : {}),
-    onnx: { file: 'model.onnx', sha256: onnxSha, inputName: ONNX_INPUT, scoreOutput: ONNX_SCORE, featureErrorsOutput: ONNX_FEATURE_ERRORS },
+    onnx: {
+      file: 'model.onnx',
+      sha256: onnxSha,
+      inputName: ONNX_INPUT,
+      scoreOutput: ONNX_SCORE,
+      featureErrorsOutput: ONNX_FEATURE_ERRORS,
+    },
   };
 }
 

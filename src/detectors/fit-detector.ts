@@ -5,7 +5,11 @@ import type { FittedModel, ThresholdOptions, TrainingData } from './detector.js'
 import { DEFAULT_AUTOENCODER_OPTIONS, fitAutoencoder } from './fit-autoencoder.js';
 import { DEFAULT_LEVEL_SHIFT_OPTIONS, fitLevelShift, levelShiftReference } from './level-shift.js';
 import { DEFAULT_PCA_OPTIONS, fitPca, pcaReference } from './pca-detector.js';
-import { DEFAULT_WINDOW_AUTOENCODER_OPTIONS, fitWindowAutoencoder, windowAutoencoderReference } from './window-autoencoder.js';
+import {
+  DEFAULT_WINDOW_AUTOENCODER_OPTIONS,
+  fitWindowAutoencoder,
+  windowAutoencoderReference,
+} from './window-autoencoder.js';
 
 /** Every detector imind can fit. All export the same ONNX contract (see README of detectors). */
 export const DETECTOR_KINDS = ['level-shift', 'pca', 'window-autoencoder', 'autoencoder'] as const;
@@ -54,12 +58,22 @@ export function fitDetector(kind: DetectorKind, data: TrainingData, options: Det
   switch (kind) {
     case 'level-shift': {
       const d = DEFAULT_LEVEL_SHIFT_OPTIONS;
-      const fitted = fitLevelShift(data, { ...d, window: options.window ?? d.window, threshold: threshold(d.threshold), ...alarm });
+      const fitted = fitLevelShift(data, {
+        ...d,
+        window: options.window ?? d.window,
+        threshold: threshold(d.threshold),
+        ...alarm,
+      });
       return { ...fitted, kind, reference: (rows, n) => levelShiftReference(fitted.parameters, rows, n) };
     }
     case 'pca': {
       const d = DEFAULT_PCA_OPTIONS;
-      const fitted = fitPca(data, { ...d, window: options.window ?? d.window, threshold: threshold(d.threshold), ...alarm });
+      const fitted = fitPca(data, {
+        ...d,
+        window: options.window ?? d.window,
+        threshold: threshold(d.threshold),
+        ...alarm,
+      });
       return { ...fitted, kind, reference: (rows, n) => pcaReference(fitted.parameters, rows, n) };
     }
     case 'window-autoencoder': {
@@ -75,9 +89,15 @@ export function fitDetector(kind: DetectorKind, data: TrainingData, options: Det
       return { ...fitted, kind, reference: (rows, n) => windowAutoencoderReference(fitted.parameters, rows, n) };
     }
     case 'autoencoder': {
-      if (options.window !== undefined && options.window !== 1) throw new ImindError('usage', 'the autoencoder detector is pointwise (window 1)');
+      if (options.window !== undefined && options.window !== 1)
+        throw new ImindError('usage', 'the autoencoder detector is pointwise (window 1)');
       const d = DEFAULT_AUTOENCODER_OPTIONS;
-      const fitted = fitAutoencoder(data, { ...d, seed: options.seed ?? d.seed, epochs: options.epochs ?? d.epochs, threshold: threshold(d.threshold) });
+      const fitted = fitAutoencoder(data, {
+        ...d,
+        seed: options.seed ?? d.seed,
+        epochs: options.epochs ?? d.epochs,
+        threshold: threshold(d.threshold),
+      });
       if (options.alarm) fitted.metadata.alarm = options.alarm;
       const { mean, std } = fitted.metadata.scaler;
       const width = mean.length;
@@ -85,7 +105,10 @@ export function fitDetector(kind: DetectorKind, data: TrainingData, options: Det
         ...fitted,
         kind,
         reference: (rows, n) => {
-          const scaled = Float64Array.from({ length: n * width }, (_, i) => (rows[i]! - mean[i % width]!) / std[i % width]!);
+          const scaled = Float64Array.from(
+            { length: n * width },
+            (_, i) => (rows[i]! - mean[i % width]!) / std[i % width]!,
+          );
           const featureErrors = reconstructionErrors(fitted.layers, scaled, n);
           return { score: meanPerRow(featureErrors, n, width), featureErrors };
         },

@@ -58,7 +58,11 @@ export function fitLevelShift(data: TrainingData, options: LevelShiftOptions): F
   const { rows, values } = data;
   const W = options.window;
   const minRows = Math.max(50, 4 * W);
-  if (rows < minRows) throw new ImindError('training_failed', `level-shift with window ${W} needs at least ${minRows} rows of normal data, got ${rows}`);
+  if (rows < minRows)
+    throw new ImindError(
+      'training_failed',
+      `level-shift with window ${W} needs at least ${minRows} rows of normal data, got ${rows}`,
+    );
   const referenceRows = Math.max(W, Math.round(rows * options.referenceShare));
   const std = flooredStd(columnStd(values, rows, width), data);
   const noise = std.map((s) => s / Math.sqrt(W));
@@ -73,7 +77,8 @@ export function fitLevelShift(data: TrainingData, options: LevelShiftOptions): F
   const excursion = new Float64Array(width);
   for (const s of splits) {
     for (let k = s.firstWindow; k + W <= rows; k++) {
-      for (let c = 0; c < width; c++) excursion[c] = Math.max(excursion[c]!, Math.abs(means[k * width + c]! - s.level[c]!));
+      for (let c = 0; c < width; c++)
+        excursion[c] = Math.max(excursion[c]!, Math.abs(means[k * width + c]! - s.level[c]!));
     }
   }
   const scale = noise.map((n, c) => n * Math.max(1, excursion[c]! / n) ** options.driftExponent);
@@ -116,10 +121,27 @@ export function exportLevelShiftOnnx(p: LevelShiftParameters): Uint8Array {
   const g = new OnnxGraphBuilder('imind_level_shift');
   const x = g.cast(g.input(ONNX_INPUT, ['batch', W * width]), ONNX_DOUBLE);
   const centred = g.node('Sub', [x, g.constant64('level', [W * width], tileVector(p.level, W))]);
-  const weighted = g.node('Mul', [centred, g.constant64('inv_scale', [W * width], tileVector(p.scale.map((s) => 1 / (s * W)), W))]);
+  const weighted = g.node('Mul', [
+    centred,
+    g.constant64(
+      'inv_scale',
+      [W * width],
+      tileVector(
+        p.scale.map((s) => 1 / (s * W)),
+        W,
+      ),
+    ),
+  ]);
   const z = g.node('MatMul', [weighted, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
   const errors = g.node('Mul', [z, z]);
-  const mean = g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }]);
+  const mean = g.node(
+    'ReduceMean',
+    [errors],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', int: 0 },
+    ],
+  );
   g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
   g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);

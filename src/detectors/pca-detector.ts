@@ -59,9 +59,13 @@ export function fitPca(data: TrainingData, options: PcaOptions): FittedPca {
   const calibrationRows = Math.round(featureRows * options.calibrationShare);
   const fitRows = featureRows - calibrationRows;
   if (fitRows < Math.max(20, 2 * width)) {
-    throw new ImindError('training_failed', `PCA needs at least ${Math.max(20, 2 * width)} rows to fit, got ${fitRows}`);
+    throw new ImindError(
+      'training_failed',
+      `PCA needs at least ${Math.max(20, 2 * width)} rows to fit, got ${fitRows}`,
+    );
   }
-  const features = W === 1 ? data.values.subarray(0, data.rows * width) : rollingMeans(data.values, data.rows, width, W);
+  const features =
+    W === 1 ? data.values.subarray(0, data.rows * width) : rollingMeans(data.values, data.rows, width, W);
   const mean = Array.from(columnMean(features, width, 0, fitRows));
   const std = flooredStd(columnStd(features.subarray(0, fitRows * width), fitRows, width), data);
   const z = new Float64Array(featureRows * width);
@@ -104,10 +108,18 @@ export function fitPca(data: TrainingData, options: PcaOptions): FittedPca {
     data,
     onnxBytes,
     scaler: { mean, std },
-    threshold: { value, method: calibrationRows > 0 ? 'holdout-tail-quantile' : 'in-sample-quantile', options: options.threshold },
+    threshold: {
+      value,
+      method: calibrationRows > 0 ? 'holdout-tail-quantile' : 'in-sample-quantile',
+      options: options.threshold,
+    },
     calibrationSorted: sorted,
     training: { trainRows: fitRows, validationRows: featureRows - from, epochs: 0, seed: 0 },
-    settings: { components: k, explainedVariance: options.explainedVariance, calibrationShare: options.calibrationShare },
+    settings: {
+      components: k,
+      explainedVariance: options.explainedVariance,
+      calibrationShare: options.calibrationShare,
+    },
     ...(options.alarm ? { alarm: options.alarm } : {}),
   });
   return { onnxBytes, metadata, parameters };
@@ -163,8 +175,21 @@ export function exportPcaOnnx(p: PcaParameters): Uint8Array {
   const g = new OnnxGraphBuilder('imind_pca_t2_q');
   const x = g.cast(g.input(ONNX_INPUT, ['batch', W * width]), ONNX_DOUBLE);
   const centred = g.node('Sub', [x, g.constant64('mean', [W * width], tileVector(p.mean, W))]);
-  const scaled = g.node('Mul', [centred, g.constant64('inv_std', [W * width], tileVector(p.std.map((s) => 1 / (s * W)), W))]);
-  const z = W === 1 ? scaled : g.node('MatMul', [scaled, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
+  const scaled = g.node('Mul', [
+    centred,
+    g.constant64(
+      'inv_std',
+      [W * width],
+      tileVector(
+        p.std.map((s) => 1 / (s * W)),
+        W,
+      ),
+    ),
+  ]);
+  const z =
+    W === 1
+      ? scaled
+      : g.node('MatMul', [scaled, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
   const t = g.node('MatMul', [z, g.constant64('loadings', [width, k], p.loadings)]);
   const whiten = new Float64Array(k * width);
   const back = new Float64Array(k * width);
@@ -178,7 +203,14 @@ export function exportPcaOnnx(p: PcaParameters): Uint8Array {
   const r = g.node('Sub', [z, g.node('MatMul', [t, g.constant64('loadings_t', [k, width], back)])]);
   const q = g.node('Mul', [g.node('Mul', [r, r]), g.constant64('q_norm', [1], [1 / p.qNorm])]);
   const errors = g.node('Add', [t2, q]);
-  const mean = g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }]);
+  const mean = g.node(
+    'ReduceMean',
+    [errors],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', int: 0 },
+    ],
+  );
   g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
   g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);

@@ -32,12 +32,16 @@ export class StreamScorer {
   private readonly rule: AlarmRule;
   readonly threshold: number;
   private buffer = new Float32Array(0);
+  private readonly maxMachines: number;
+  /** Calls run one after another, so overlapping score() calls cannot interleave a machine's state. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly model: Model,
     private readonly options: StreamScorerOptions = {},
   ) {
-    this.windows = new MachineWindows(model.width, model.window, options.maxMachines ?? 100_000);
+    this.maxMachines = options.maxMachines ?? 100_000;
+    this.windows = new MachineWindows(model.width, model.window, this.maxMachines);
     this.rule = options.alarm ?? model.metadata.alarm ?? PLAIN_ALARM_RULE;
     this.threshold = options.threshold ?? model.threshold;
   }
@@ -53,7 +57,14 @@ export class StreamScorer {
     else this.alarms.delete(machineId);
   }
 
-  async score(readings: readonly Reading[]): Promise<Prediction[]> {
+  /** Scores readings in order; concurrent calls are queued (each sees the state the previous one left). */
+  score(readings: readonly Reading[]): Promise<Prediction[]> {
+    const result = this.tail.then(() => this.scoreNow(readings));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async scoreNow(readings: readonly Reading[]): Promise<Prediction[]> {
     const n = readings.length;
     if (n === 0) return [];
     const rowWidth = this.model.inputWidth;
@@ -63,7 +74,13 @@ export class StreamScorer {
     let ready = 0;
     for (let r = 0; r < n; r++) {
       const reading = readings[r]!;
-      const push = this.windows.push(reading.machineId, reading.timestamp, reading.values, this.buffer, ready * rowWidth);
+      const push = this.windows.push(
+        reading.machineId,
+        reading.timestamp,
+        reading.values,
+        this.buffer,
+        ready * rowWidth,
+      );
       if (push.outOfOrder) outOfOrder[r] = 1;
       if (push.status === 'ready') slot[r] = ready++;
     }
@@ -77,7 +94,15 @@ export class StreamScorer {
       const base = { row: reading.row, timestamp: reading.timestamp, machineId: reading.machineId, threshold };
       const flag = outOfOrder[r] ? { outOfOrder: true } : {};
       if (k < 0 || !outputs) {
-        predictions[r] = { ...base, isAnomaly: false, score: 0, confidence: 0, contributions: new Float64Array(width), status: 'warming_up', ...flag };
+        predictions[r] = {
+          ...base,
+          isAnomaly: false,
+          score: 0,
+          confidence: 0,
+          contributions: new Float64Array(width),
+          status: 'warming_up',
+          ...flag,
+        };
         continue;
       }
       const raw = outputs.score[k]!;
@@ -86,12 +111,7 @@ export class StreamScorer {
         // A late reading is judged on its own score and leaves the machine's alarm state alone.
         decision = { smoothed: raw, isAnomaly: raw > threshold };
       } else {
-        let state = this.alarms.get(reading.machineId);
-        if (!state) {
-          state = new AlarmState(this.rule, threshold);
-          this.alarms.set(reading.machineId, state);
-        }
-        decision = state.next(raw);
+        decision = this.alarmState(reading.machineId).next(raw);
       }
       predictions[r] = {
         ...base,
@@ -103,13 +123,18 @@ export class StreamScorer {
         ...flag,
       };
     }
-    this.pruneAlarms();
     return predictions;
   }
 
-  /** Keeps alarm states only for machines whose windows are still kept (bounded memory). */
-  private pruneAlarms(): void {
-    if (this.alarms.size <= (this.options.maxMachines ?? 100_000)) return;
-    for (const id of [...this.alarms.keys()].slice(0, this.alarms.size - (this.options.maxMachines ?? 100_000))) this.alarms.delete(id);
+  /** The machine's alarm state, most recently used last; the least recently used is dropped beyond maxMachines. */
+  private alarmState(machineId: string): AlarmState {
+    let state = this.alarms.get(machineId);
+    if (state) this.alarms.delete(machineId);
+    else {
+      state = new AlarmState(this.rule, this.threshold);
+      if (this.alarms.size >= this.maxMachines) this.alarms.delete(this.alarms.keys().next().value!);
+    }
+    this.alarms.set(machineId, state);
+    return state;
   }
 }

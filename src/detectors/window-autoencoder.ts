@@ -65,7 +65,11 @@ export function fitWindowAutoencoder(data: TrainingData, options: WindowAutoenco
   const calibrationRows = Math.round(data.rows * options.calibrationShare);
   const fitRows = data.rows - calibrationRows;
   const fitWindows = fitRows - W + 1;
-  if (fitWindows < 30) throw new ImindError('training_failed', `window-autoencoder with window ${W} needs at least ${W + 29 + calibrationRows} rows, got ${data.rows}`);
+  if (fitWindows < 30)
+    throw new ImindError(
+      'training_failed',
+      `window-autoencoder with window ${W} needs at least ${W + 29 + calibrationRows} rows, got ${data.rows}`,
+    );
   const mean = Array.from(columnMean(data.values, width, 0, fitRows));
   const std = flooredStd(columnStd(data.values.subarray(0, fitRows * width), fitRows, width), data);
   const scaled = new Float64Array(data.rows * width);
@@ -95,7 +99,11 @@ export function fitWindowAutoencoder(data: TrainingData, options: WindowAutoenco
     data,
     onnxBytes,
     scaler: { mean, std },
-    threshold: { value, method: calStart > 0 ? 'holdout-tail-quantile' : 'in-sample-quantile', options: options.threshold },
+    threshold: {
+      value,
+      method: calStart > 0 ? 'holdout-tail-quantile' : 'in-sample-quantile',
+      options: options.threshold,
+    },
     calibrationSorted: sorted,
     training: {
       trainRows: fitWindows,
@@ -130,16 +138,43 @@ export function exportWindowAutoencoderOnnx(p: WindowAutoencoderParameters): Uin
   const g = new OnnxGraphBuilder('imind_window_autoencoder');
   const x = g.input(ONNX_INPUT, ['batch', W * width]);
   const centred = g.node('Sub', [x, g.constant('mean', [W * width], tileVector(p.mean, W))]);
-  const z = g.node('Mul', [centred, g.constant('inv_std', [W * width], tileVector(p.std.map((s) => 1 / s), W))]);
+  const z = g.node('Mul', [
+    centred,
+    g.constant(
+      'inv_std',
+      [W * width],
+      tileVector(
+        p.std.map((s) => 1 / s),
+        W,
+      ),
+    ),
+  ]);
   let h = z;
   for (const layer of p.layers) {
-    h = g.node('Gemm', [h, g.constant('weight', [layer.inSize, layer.outSize], layer.weights), g.constant('bias', [layer.outSize], layer.bias)]);
+    h = g.node('Gemm', [
+      h,
+      g.constant('weight', [layer.inSize, layer.outSize], layer.weights),
+      g.constant('bias', [layer.outSize], layer.bias),
+    ]);
     if (layer.activation === 'tanh') h = g.node('Tanh', [h]);
   }
   const diff = g.node('Sub', [z, h]);
   const squared = g.node('Mul', [diff, diff]);
-  const errors = g.node('MatMul', [squared, g.constant('pool', [W * width, width], windowPoolingMatrix(width, W, 1 / W))], [], ONNX_FEATURE_ERRORS);
-  g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }], ONNX_SCORE);
+  const errors = g.node(
+    'MatMul',
+    [squared, g.constant('pool', [W * width, width], windowPoolingMatrix(width, W, 1 / W))],
+    [],
+    ONNX_FEATURE_ERRORS,
+  );
+  g.node(
+    'ReduceMean',
+    [errors],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', int: 0 },
+    ],
+    ONNX_SCORE,
+  );
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
   g.output(ONNX_SCORE, ['batch']);
   return g.toBytes({ name: 'imind', version: VERSION });
@@ -155,7 +190,8 @@ export function windowAutoencoderReference(p: WindowAutoencoderParameters, rows:
   const featureErrors = new Float64Array(n * width);
   const score = new Float64Array(n);
   for (let r = 0; r < n; r++) {
-    for (let w = 0; w < W; w++) for (let c = 0; c < width; c++) featureErrors[r * width + c]! += e[r * W * width + w * width + c]! / W;
+    for (let w = 0; w < W; w++)
+      for (let c = 0; c < width; c++) featureErrors[r * width + c]! += e[r * W * width + w * width + c]! / W;
     for (let c = 0; c < width; c++) score[r]! += featureErrors[r * width + c]! / width;
   }
   return { score, featureErrors };

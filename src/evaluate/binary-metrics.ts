@@ -11,8 +11,13 @@ export function emptyConfusion(): Confusion {
 }
 
 /** Adds the decisions of one run to `into` (arrays of equal length). */
-export function addConfusion(into: Confusion, labels: ArrayLike<number>, predicted: ArrayLike<number | boolean>): Confusion {
-  if (labels.length !== predicted.length) throw new Error(`labels (${labels.length}) and predictions (${predicted.length}) differ in length`);
+export function addConfusion(
+  into: Confusion,
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number | boolean>,
+): Confusion {
+  if (labels.length !== predicted.length)
+    throw new Error(`labels (${labels.length}) and predictions (${predicted.length}) differ in length`);
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i] === 1;
     const p = predicted[i] === true || predicted[i] === 1;

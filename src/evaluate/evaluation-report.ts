@@ -33,7 +33,17 @@ function round(x: number, digits: number): number {
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null, digits: number): string => (x === null ? 'n/a' : x.toFixed(digits));
 
-export const TABLE_HEADER = ['detector', 'F1', 'FAR', 'MAR', 'NAB standard', 'NAB LowFP', 'NAB LowFN', 'fit ms/file', 'score ms/file'];
+export const TABLE_HEADER = [
+  'detector',
+  'F1',
+  'FAR',
+  'MAR',
+  'NAB standard',
+  'NAB LowFP',
+  'NAB LowFN',
+  'fit ms/file',
+  'score ms/file',
+];
 
 export function tableRow(r: EvaluationResult, label: string = r.detector): string[] {
   return [
@@ -59,7 +69,10 @@ export function markdownTable(rows: readonly string[][], header: readonly string
 export function textTable(rows: readonly string[][], header: readonly string[] = TABLE_HEADER): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    all.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }
 
 /** Writes `file,row,timestamp,score,is_anomaly` for every scored row (row: 0-based data row index), atomically. */
@@ -67,7 +80,8 @@ export async function writePredictionsCsv(path: string, r: EvaluationResult): Pr
   const parts: string[] = ['file,row,timestamp,score,is_anomaly\n'];
   for (const run of r.runs) {
     const file = /[",\n\r]/.test(run.file) ? `"${run.file.replace(/"/g, '""')}"` : run.file;
-    for (const row of run.rows ?? []) parts.push(`${file},${row.row},${formatTimestamp(row.timestamp)},${row.score},${row.isAnomaly}\n`);
+    for (const row of run.rows ?? [])
+      parts.push(`${file},${row.row},${formatTimestamp(row.timestamp)},${row.score},${row.isAnomaly}\n`);
   }
   const temp = `${path}.imind-tmp-${process.pid}`;
   try {

@@ -62,7 +62,10 @@ export async function listCsvFiles(dir: string): Promise<string[]> {
  * schema's columns (aliases allowed) plus `anomaly` (and optionally `changepoint`).
  * Files named anomaly-free.csv and files without an `anomaly` column are skipped.
  */
-export async function loadLabelledRuns(dir: string, schema: FeatureSchema): Promise<{ runs: LabelledRun[]; skipped: RunListing['skipped'] }> {
+export async function loadLabelledRuns(
+  dir: string,
+  schema: FeatureSchema,
+): Promise<{ runs: LabelledRun[]; skipped: RunListing['skipped'] }> {
   const files = await listCsvFiles(dir);
   const runs: LabelledRun[] = [];
   const skipped: RunListing['skipped'] = [];
@@ -101,7 +104,8 @@ export function parseLabelledCsv(file: string, bytes: Buffer, validator: RowVali
   try {
     map = validator.columnMap(header);
   } catch (error) {
-    if (error instanceof ImindError) throw new ImindError(error.code, `${file}: ${error.message}`, { hint: error.hint });
+    if (error instanceof ImindError)
+      throw new ImindError(error.code, `${file}: ${error.message}`, { hint: error.hint });
     throw error;
   }
   const dataRows = lines.length - 1;
@@ -119,7 +123,11 @@ export function parseLabelledCsv(file: string, bytes: Buffer, validator: RowVali
     }
     const label = Number(cells[labelColumn]);
     if (label !== 0 && label !== 1) {
-      errors.push({ row: i + 1, field: LABEL_COLUMN, message: `${LABEL_COLUMN} must be 0 or 1, got ${JSON.stringify(cells[labelColumn] ?? '')}` });
+      errors.push({
+        row: i + 1,
+        field: LABEL_COLUMN,
+        message: `${LABEL_COLUMN} must be 0 or 1, got ${JSON.stringify(cells[labelColumn] ?? '')}`,
+      });
       continue;
     }
     readings.push(result);
@@ -127,7 +135,8 @@ export function parseLabelledCsv(file: string, bytes: Buffer, validator: RowVali
     labels.push(label);
     changepoints.push(changepointColumn >= 0 && Number(cells[changepointColumn]) === 1 ? 1 : 0);
   }
-  if (changepointColumn < 0) for (let k = 0; k < labels.length; k++) changepoints[k] = k > 0 && labels[k] !== labels[k - 1] ? 1 : 0;
+  if (changepointColumn < 0)
+    for (let k = 0; k < labels.length; k++) changepoints[k] = k > 0 && labels[k] !== labels[k - 1] ? 1 : 0;
   return {
     file,
     readings,

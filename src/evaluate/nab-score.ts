@@ -52,11 +52,17 @@ export function nabScale(position: number, profile: NabProfile): number {
  * Counts one run. `timestamps` (ms, ascending) of the scored rows, their true
  * changepoint flags and predicted anomaly flags; `widthMs` the window length.
  */
-export function nabRunCounts(timestamps: ArrayLike<number>, changepoints: ArrayLike<number>, predicted: ArrayLike<number | boolean>, widthMs: number): NabRunCounts {
+export function nabRunCounts(
+  timestamps: ArrayLike<number>,
+  changepoints: ArrayLike<number>,
+  predicted: ArrayLike<number | boolean>,
+  widthMs: number,
+): NabRunCounts {
   const n = timestamps.length;
   const windows: [number, number][] = [];
   for (let i = 0; i < n; i++) if (changepoints[i] === 1) windows.push([timestamps[i]!, timestamps[i]! + widthMs]);
-  for (let i = 0; i + 1 < windows.length; i++) if (windows[i]![1] >= windows[i + 1]![0]) windows[i + 1]![0] = windows[i]![1];
+  for (let i = 0; i + 1 < windows.length; i++)
+    if (windows[i]![1] >= windows[i + 1]![0]) windows[i + 1]![0] = windows[i]![1];
   const cps: number[] = [];
   let previous = false;
   for (let i = 0; i < n; i++) {
@@ -97,5 +103,9 @@ export function nabScore(runs: readonly NabRunCounts[], profile: NabProfile): nu
 }
 
 export function nabScores(runs: readonly NabRunCounts[]): Record<NabProfileName, number | null> {
-  return { standard: nabScore(runs, NAB_PROFILES.standard), lowfp: nabScore(runs, NAB_PROFILES.lowfp), lowfn: nabScore(runs, NAB_PROFILES.lowfn) };
+  return {
+    standard: nabScore(runs, NAB_PROFILES.standard),
+    lowfp: nabScore(runs, NAB_PROFILES.lowfp),
+    lowfn: nabScore(runs, NAB_PROFILES.lowfn),
+  };
 }

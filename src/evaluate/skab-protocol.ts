@@ -67,7 +67,10 @@ export interface EvaluationResult extends BinaryScores {
 }
 
 export async function evaluateRuns(runs: readonly LabelledRun[], options: ProtocolOptions): Promise<EvaluationResult> {
-  if (runs.length === 0) throw new ImindError('input_malformed', 'no labelled runs to evaluate', { hint: 'the data folder needs CSV files with an "anomaly" column' });
+  if (runs.length === 0)
+    throw new ImindError('input_malformed', 'no labelled runs to evaluate', {
+      hint: 'the data folder needs CSV files with an "anomaly" column',
+    });
   const results: RunResult[] = [];
   for (const run of runs) {
     const result = await evaluateRun(run, options);
@@ -114,7 +117,8 @@ export async function evaluateRun(run: LabelledRun, options: ProtocolOptions): P
   try {
     fitted = fitDetector(options.detector, data, options.detectorOptions);
   } catch (error) {
-    if (error instanceof ImindError) throw new ImindError(error.code, `${run.file}: ${error.message}`, { hint: error.hint });
+    if (error instanceof ImindError)
+      throw new ImindError(error.code, `${run.file}: ${error.message}`, { hint: error.hint });
     throw error;
   }
   const fitMs = performance.now() - fitStart;
@@ -140,7 +144,14 @@ export async function evaluateRun(run: LabelledRun, options: ProtocolOptions): P
         decisions.push(p.isAnomaly);
         timestamps.push(p.timestamp);
         changepoints.push(run.changepoints[i]!);
-        if (options.keepRows) rows.push({ row: run.index[i]!, timestamp: p.timestamp, score: p.score, isAnomaly: p.isAnomaly, label: run.labels[i]! });
+        if (options.keepRows)
+          rows.push({
+            row: run.index[i]!,
+            timestamp: p.timestamp,
+            score: p.score,
+            isAnomaly: p.isAnomaly,
+            label: run.labels[i]!,
+          });
       });
     }
   } finally {

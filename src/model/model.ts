@@ -35,7 +35,11 @@ export class Model {
     const width = metadata.schema.features.length * metadata.detector.window;
     const session = await OnnxSession.create(
       onnxBytes,
-      { input: metadata.onnx.inputName, score: metadata.onnx.scoreOutput, featureErrors: metadata.onnx.featureErrorsOutput },
+      {
+        input: metadata.onnx.inputName,
+        score: metadata.onnx.scoreOutput,
+        featureErrors: metadata.onnx.featureErrorsOutput,
+      },
       width,
       options,
     );
@@ -43,14 +47,26 @@ export class Model {
   }
 
   /** A model from in-memory parts (e.g. just fitted), verified like a loaded one. */
-  static async fromParts(parts: { onnxBytes: Uint8Array; metadata: ModelMetadata }, options: SessionOptions = {}): Promise<Model> {
+  static async fromParts(
+    parts: { onnxBytes: Uint8Array; metadata: ModelMetadata },
+    options: SessionOptions = {},
+  ): Promise<Model> {
     const parsed = modelMetadataSchema.safeParse(parts.metadata);
-    if (!parsed.success) throw new ImindError('model_unusable', `model metadata is invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
+    if (!parsed.success)
+      throw new ImindError(
+        'model_unusable',
+        `model metadata is invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`,
+      );
     const metadata = parsed.data;
-    if (sha256(parts.onnxBytes) !== metadata.onnx.sha256) throw new ImindError('model_unusable', 'the ONNX bytes do not match the model metadata');
+    if (sha256(parts.onnxBytes) !== metadata.onnx.sha256)
+      throw new ImindError('model_unusable', 'the ONNX bytes do not match the model metadata');
     const session = await OnnxSession.create(
       parts.onnxBytes,
-      { input: metadata.onnx.inputName, score: metadata.onnx.scoreOutput, featureErrors: metadata.onnx.featureErrorsOutput },
+      {
+        input: metadata.onnx.inputName,
+        score: metadata.onnx.scoreOutput,
+        featureErrors: metadata.onnx.featureErrorsOutput,
+      },
       metadata.schema.features.length * metadata.detector.window,
       options,
     );

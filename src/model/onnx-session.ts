@@ -1,3 +1,4 @@
+import type * as OrtModule from 'onnxruntime-node';
 import { ImindError, describeError } from '../errors.js';
 
 /**
@@ -5,7 +6,7 @@ import { ImindError, describeError } from '../errors.js';
  * model and releases it on dispose. Scoring uses the async `run`, which
  * onnxruntime-node executes off the JS thread for all but the tiniest calls.
  */
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof OrtModule;
 let ortPromise: Promise<Ort> | null = null;
 
 function loadOrt(): Promise<Ort> {
@@ -26,7 +27,7 @@ export interface ScoreOutputs {
 export class OnnxSession {
   private constructor(
     private readonly ort: Ort,
-    private readonly session: import('onnxruntime-node').InferenceSession,
+    private readonly session: OrtModule.InferenceSession,
     private readonly names: { input: string; score: string; featureErrors: string },
     readonly inputWidth: number,
   ) {}

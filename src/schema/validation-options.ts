@@ -12,7 +12,6 @@ export function defaultValidationOptions(overrides: Partial<ValidationOptions> =
   return { clockSkewMs: DEFAULT_CLOCK_SKEW_MS, now: Date.now, ...overrides };
 }
 
-// eslint-disable-next-line no-control-regex
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export function timestampProblem(epochMs: number, options: ValidationOptions): string | null {

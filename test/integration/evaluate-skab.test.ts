@@ -31,7 +31,18 @@ async function capture(run: () => Promise<unknown>): Promise<string> {
 }
 
 function options(data: string, overrides: Partial<EvaluateOptions>): EvaluateOptions {
-  return { protocol: 'skab', data, detector: 'level-shift', allDetectors: false, schema: 'skab', fitRows: 400, json: false, markdown: false, quiet: true, ...overrides };
+  return {
+    protocol: 'skab',
+    data,
+    detector: 'level-shift',
+    allDetectors: false,
+    schema: 'skab',
+    fitRows: 400,
+    json: false,
+    markdown: false,
+    quiet: true,
+    ...overrides,
+  };
 }
 
 describe.skipIf(!present)(`imind evaluate --protocol skab on 3 valve1 runs${reason}`, () => {
@@ -54,7 +65,8 @@ describe.skipIf(!present)(`imind evaluate --protocol skab on 3 valve1 runs${reas
     const stdout = await capture(() => runEvaluate(options(dir, { json: true, predictionsOut })));
     const lines = stdout.trim().split('\n');
     const result = JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
-    for (const key of ['f1', 'far', 'mar', 'nab_standard', 'nab_lowfp', 'nab_lowfn', 'files', 'rows']) expect(result).toHaveProperty(key);
+    for (const key of ['f1', 'far', 'mar', 'nab_standard', 'nab_lowfp', 'nab_lowfn', 'files', 'rows'])
+      expect(result).toHaveProperty(key);
     expect(result.files).toBe(3);
 
     // Labels straight from the source files, by (file, 0-based data row).
@@ -95,18 +107,27 @@ describe.skipIf(!present)(`imind evaluate --protocol skab on 3 valve1 runs${reas
 
   it('is wired to its command line: flags parse into the same run', async () => {
     const stdout = await capture(() =>
-      evaluateCommand().exitOverride().parseAsync(['--data', dir, '--detector', 'pca', '--k-of-n', '3/5', '--json', '-q'], { from: 'user' }),
+      evaluateCommand()
+        .exitOverride()
+        .parseAsync(['--data', dir, '--detector', 'pca', '--k-of-n', '3/5', '--json', '-q'], { from: 'user' }),
     );
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(result.detector).toBe('pca');
     expect(result.files).toBe(3);
-    await expect(evaluateCommand().exitOverride().parseAsync(['--data', dir, '--k-of-n', '5/3'], { from: 'user' })).rejects.toThrow(/--k-of-n/);
+    await expect(
+      evaluateCommand().exitOverride().parseAsync(['--data', dir, '--k-of-n', '5/3'], { from: 'user' }),
+    ).rejects.toThrow(/--k-of-n/);
   });
 
   it('prints a table per detector with --all-detectors', async () => {
     const stdout = await capture(() => runEvaluate(options(dir, { allDetectors: true, markdown: true })));
     const rows = stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^\| detector \| F1 \| FAR \| MAR \| NAB standard/);
-    expect(rows.slice(2).map((r) => r.split('|')[1]!.trim())).toEqual(['level-shift', 'pca', 'window-autoencoder', 'autoencoder']);
+    expect(rows.slice(2).map((r) => r.split('|')[1]!.trim())).toEqual([
+      'level-shift',
+      'pca',
+      'window-autoencoder',
+      'autoencoder',
+    ]);
   });
 });

@@ -1,6 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETECTOR_KINDS, fitDetector, type DetectorKind, type DetectorOptions, type FittedDetector } from '../../src/detectors/fit-detector.js';
+import {
+  DETECTOR_KINDS,
+  fitDetector,
+  type DetectorKind,
+  type DetectorOptions,
+  type FittedDetector,
+} from '../../src/detectors/fit-detector.js';
 import { flattenWindows } from '../../src/detectors/window-rows.js';
+import { writeModelFiles } from '../../src/model/model-files.js';
 import { Model, shares } from '../../src/model/model.js';
 import { builtinSchemas } from '../../src/schema/builtin-schemas.js';
 import { Prng } from '../../src/util/prng.js';
@@ -15,7 +25,15 @@ function series(n: number, seed: number): Float64Array {
   let load = 1;
   for (let r = 0; r < n; r++) {
     load += 0.01 * rng.normal() - 0.02 * (load - 1);
-    out.set([55 + 10 * load + 0.3 * rng.normal(), 1.2 * load + 0.03 * rng.normal(), 40 + 5 * load + 0.3 * rng.normal(), 250 * load + 3 * rng.normal()], r * F);
+    out.set(
+      [
+        55 + 10 * load + 0.3 * rng.normal(),
+        1.2 * load + 0.03 * rng.normal(),
+        40 + 5 * load + 0.3 * rng.normal(),
+        250 * load + 3 * rng.normal(),
+      ],
+      r * F,
+    );
   }
   return out;
 }
@@ -27,7 +45,10 @@ const settings: Record<DetectorKind, DetectorOptions> = {
   autoencoder: { epochs: 4 },
 };
 const extra: [string, DetectorKind, DetectorOptions][] = [['pca (window 3)', 'pca', { window: 3 }]];
-const cases: [string, DetectorKind, DetectorOptions][] = [...DETECTOR_KINDS.map((k) => [k, k, settings[k]] as [string, DetectorKind, DetectorOptions]), ...extra];
+const cases: [string, DetectorKind, DetectorOptions][] = [
+  ...DETECTOR_KINDS.map((k) => [k, k, settings[k]] as [string, DetectorKind, DetectorOptions]),
+  ...extra,
+];
 
 const rows = 600;
 const data = { schema, values: series(rows, 3), rows, dataSha256: 'synthetic', files: ['synthetic'] };
@@ -57,7 +78,11 @@ describe.each(cases)('detector contract: %s', (_name, kind, options) => {
     expect(fitted.metadata.detector.kind).toBe(kind);
     expect(fitted.metadata.detector.window).toBe(options.window ?? 1);
     expect(fitted.metadata.threshold.value).toBeGreaterThan(0);
-    expect(fitted.metadata.onnx).toMatchObject({ inputName: 'input', scoreOutput: 'score', featureErrorsOutput: 'feature_errors' });
+    expect(fitted.metadata.onnx).toMatchObject({
+      inputName: 'input',
+      scoreOutput: 'score',
+      featureErrorsOutput: 'feature_errors',
+    });
   });
 
   it('outputs score [batch] and feature_errors [batch, F], nonnegative and finite', async () => {
@@ -99,6 +124,24 @@ describe.each(cases)('detector contract: %s', (_name, kind, options) => {
     const a = await model.scoreMatrix(probe, n);
     const b = await model.scoreMatrix(probe, n);
     expect(Array.from(a.score)).toEqual(Array.from(b.score));
+  });
+
+  it('round-trips through model.onnx + model.json (Model.load)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imind-detector-'));
+    try {
+      await writeModelFiles(dir, fitted.onnxBytes, fitted.metadata);
+      const loaded = await Model.load(dir);
+      try {
+        expect(loaded.window).toBe(W);
+        const a = await loaded.scoreMatrix(probe, n);
+        const b = await model.scoreMatrix(probe, n);
+        expect(Array.from(a.score)).toEqual(Array.from(b.score));
+      } finally {
+        await loaded.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('scores the far-off stretch above the threshold and typical rows mostly below', async () => {

@@ -101,7 +101,11 @@ describe('StreamScorer with a windowed model', () => {
   const W = 5;
   beforeAll(async () => {
     const train = values(400, 1);
-    const fitted = fitDetector('level-shift', { schema, values: train, rows: 400, dataSha256: 'x', files: [] }, { window: W, alarm: { ewmaAlpha: 1, k: 1, n: 1 } });
+    const fitted = fitDetector(
+      'level-shift',
+      { schema, values: train, rows: 400, dataSha256: 'x', files: [] },
+      { window: W, alarm: { ewmaAlpha: 1, k: 1, n: 1 } },
+    );
     model = await Model.fromParts(fitted);
   });
   afterAll(async () => {
@@ -111,7 +115,9 @@ describe('StreamScorer with a windowed model', () => {
   it('answers warming_up (never anomalous) until the window is full, then scores the window rows', async () => {
     const v = values(30, 2);
     const predictions = await model.createScorer().score(readingsOf(v, 'M'));
-    expect(predictions.slice(0, W - 1).every((p) => p.status === 'warming_up' && !p.isAnomaly && p.score === 0)).toBe(true);
+    expect(predictions.slice(0, W - 1).every((p) => p.status === 'warming_up' && !p.isAnomaly && p.score === 0)).toBe(
+      true,
+    );
     const direct = await model.scoreMatrix(Float32Array.from(flattenWindows(v, 30, F, W)), 30 - W + 1);
     predictions.slice(W - 1).forEach((p, k) => {
       expect(p.status).toBe('scored');
@@ -132,6 +138,15 @@ describe('StreamScorer with a windowed model', () => {
     expect(byMachine('A')).toEqual(alone.slice(0, 25).map((p) => p.score));
     expect(byMachine('B')).toEqual(alone.slice(25).map((p) => p.score));
     expect(scorer.machines).toBe(2);
+  });
+
+  it('queues overlapping score() calls, so they answer as if awaited one by one', async () => {
+    const r = readingsOf(values(20, 8), 'Q');
+    const sequential = model.createScorer();
+    const expected = [...(await sequential.score(r.slice(0, 6))), ...(await sequential.score(r.slice(6)))];
+    const overlapping = model.createScorer();
+    const [a, b] = await Promise.all([overlapping.score(r.slice(0, 6)), overlapping.score(r.slice(6))]);
+    expect([...a, ...b].map((p) => [p.status, p.score])).toEqual(expected.map((p) => [p.status, p.score]));
   });
 
   it('keeps state across predict calls (a stream scored in batches)', async () => {
