@@ -11,9 +11,9 @@ import {
   windowAutoencoderReference,
 } from './window-autoencoder.js';
 
-/** Every detector imind can fit. All export the same ONNX contract (see README of detectors). */
-export const DETECTOR_KINDS = ['level-shift', 'pca', 'window-autoencoder', 'autoencoder'] as const;
-export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+import { DETECTOR_KINDS, type DetectorKind } from './detector-kinds.js';
+
+export { DETECTOR_KINDS, type DetectorKind };
 
 /** The detector used when none is named: the best on SKAB valve1 (test/bench/DETECTION.md). */
 export const DEFAULT_DETECTOR: DetectorKind = 'level-shift';

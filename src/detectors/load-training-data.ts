@@ -10,6 +10,9 @@ import type { TrainingData } from './detector.js';
 
 export interface LoadedTrainingData extends TrainingData {
   invalid: { file: string; error: RowError }[];
+  /** The machine_id and timestamp of each row, in row order. */
+  machineIds: string[];
+  timestamps: number[];
 }
 
 /** Reads normal-operation files into one matrix, hashing their bytes for provenance. */
@@ -18,6 +21,8 @@ export async function loadTrainingData(files: readonly string[], schema: Feature
   const width = schema.features.length;
   let values = new Float64Array(65_536 * width);
   let rows = 0;
+  const machineIds: string[] = [];
+  const timestamps: number[] = [];
   const invalid: LoadedTrainingData['invalid'] = [];
   const hash = createHash('sha256');
   for (const file of files) {
@@ -40,6 +45,8 @@ export async function loadTrainingData(files: readonly string[], schema: Feature
             values = grown;
           }
           values.set(reading.values, rows * width);
+          machineIds.push(reading.machineId);
+          timestamps.push(reading.timestamp);
           rows++;
         }
       }
@@ -48,5 +55,24 @@ export async function loadTrainingData(files: readonly string[], schema: Feature
       throw new ImindError('input_unreadable', `cannot read ${file}: ${describeError(error)}`);
     }
   }
-  return { schema, values: values.subarray(0, rows * width), rows, dataSha256: hash.digest('hex'), files: [...files], invalid };
+  return { schema, values: values.subarray(0, rows * width), rows, dataSha256: hash.digest('hex'), files: [...files], invalid, machineIds, timestamps };
+}
+
+/** Splits loaded data by machine_id, each machine's rows in timestamp order (stable for ties). */
+export function splitByMachine(data: LoadedTrainingData): Map<string, TrainingData> {
+  const width = data.schema.features.length;
+  const rowsOf = new Map<string, number[]>();
+  data.machineIds.forEach((id, r) => {
+    let list = rowsOf.get(id);
+    if (!list) rowsOf.set(id, (list = []));
+    list.push(r);
+  });
+  const out = new Map<string, TrainingData>();
+  for (const [id, rows] of rowsOf) {
+    rows.sort((a, b) => data.timestamps[a]! - data.timestamps[b]! || a - b);
+    const values = new Float64Array(rows.length * width);
+    rows.forEach((r, i) => values.set(data.values.subarray(r * width, (r + 1) * width), i * width));
+    out.set(id, { schema: data.schema, values, rows: rows.length, dataSha256: data.dataSha256, files: data.files });
+  }
+  return out;
 }
