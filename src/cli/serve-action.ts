@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { createServer, type AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { ExitCode, ImindError, describeError, type ExitCodeValue } from '../errors.js';
 import { Model } from '../model/model.js';
@@ -7,8 +8,25 @@ import { WORKER_READY, runPrimary } from '../server/cluster.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { ServeOptions } from './serve.js';
 
+/** Set by the primary for its workers: the one port they all listen on. */
+const PORT_ENV = 'IMIND_SERVE_PORT';
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 function createLogger(level: ServeOptions['logLevel']): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: true }));
+  return pino(
+    { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ fd: 2, sync: true }),
+  );
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once (130/143). */
@@ -34,10 +52,22 @@ function untilSignal(inWorker: boolean): Promise<NodeJS.Signals> {
 export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
   const logger = createLogger(options.logLevel);
   if (options.workers > 1 && cluster.isPrimary) {
-    logger.info({ workers: options.workers, host: options.host, port: options.port }, `starting ${options.workers} workers`);
-    return (await runPrimary(options.workers, logger)) as ExitCodeValue;
+    // Workers asked for port 0 would each get a different port: choose one for all.
+    const port = options.port === 0 ? await freePort(options.host) : options.port;
+    logger.info({ workers: options.workers, host: options.host, port }, `starting ${options.workers} workers`);
+    return (await runPrimary(options.workers, logger, { [PORT_ENV]: String(port) })) as ExitCodeValue;
   }
-  const inWorker = cluster.isWorker;
+  if (!cluster.isWorker) return serveOne(options, logger, false);
+  try {
+    return await serveOne(options, logger, true);
+  } finally {
+    // The IPC channel to the primary would keep a finished worker alive
+    // (worker.disconnect, unlike process.disconnect, keeps the exit status).
+    cluster.worker?.disconnect();
+  }
+}
+
+async function serveOne(options: ServeOptions, logger: Logger, inWorker: boolean): Promise<ExitCodeValue> {
   const signal = untilSignal(inWorker);
   const model = Model.load(options.model);
   const app = buildApp({
@@ -45,15 +75,20 @@ export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
     settings: { clockSkewMs: options.clockSkew * 1000, bodyLimitBytes: options.bodyLimit },
     logger,
   });
+  const port = inWorker && process.env[PORT_ENV] ? Number(process.env[PORT_ENV]) : options.port;
   let running: RunningServer;
   try {
-    running = await startServer(app, { host: options.host, port: options.port });
+    running = await startServer(app, { host: options.host, port });
   } catch (error) {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ImindError('usage', `cannot listen on ${options.host}:${options.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : describeError(error)}`, {
-      hint: code === 'EADDRINUSE' ? 'stop the other server or pick another --port' : undefined,
-    });
+    throw new ImindError(
+      'usage',
+      `cannot listen on ${options.host}:${port}: ${code === 'EADDRINUSE' ? 'the address is in use' : describeError(error)}`,
+      {
+        hint: code === 'EADDRINUSE' ? 'stop the other server or pick another --port' : undefined,
+      },
+    );
   }
   logger.info({ url: running.url }, `listening on ${running.url}`);
   const outcome = await Promise.race([
@@ -68,7 +103,14 @@ export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
     if (outcome instanceof ImindError) throw outcome;
     throw new ImindError('model_unusable', `the model cannot be used: ${describeError(outcome)}`);
   }
-  if (outcome === 'ready' && inWorker) process.send?.({ type: WORKER_READY });
+  if (outcome === 'ready' && inWorker) {
+    if (app.state.service?.model.stateful) {
+      logger.warn(
+        'this model keeps per-machine state (windows or alarm rules) and each worker keeps its own: use --workers 1, or send each machine to one worker',
+      );
+    }
+    process.send?.({ type: WORKER_READY });
+  }
   const received = await signal;
   logger.info({ signal: received }, 'shutting down: finishing in-flight requests');
   await running.shutdown();

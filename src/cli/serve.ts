@@ -8,8 +8,17 @@ const serveOptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65_535).default(8000),
   model: z.string().min(1),
   workers: z.coerce.number().int().min(1).max(64).default(1),
-  clockSkew: z.coerce.number().min(0).max(365 * 86_400).default(300),
-  bodyLimit: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  clockSkew: z.coerce
+    .number()
+    .min(0)
+    .max(365 * 86_400)
+    .default(300),
+  bodyLimit: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 export type ServeOptions = z.output<typeof serveOptionsSchema>;
@@ -23,7 +32,11 @@ export function serveCommand(): Command {
     .option('-w, --workers <n>', 'processes sharing the port (one model each; about one per core)', '1')
     .option('--clock-skew <seconds>', 'how far in the future a timestamp may lie', '300')
     .option('--body-limit <bytes>', 'largest request body accepted (413 above it)', String(1024 * 1024))
-    .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr; debug logs every request)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level (JSON lines on stderr; debug logs every request)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
+        .default('info'),
+    )
     .addHelpText(
       'after',
       `

@@ -25,7 +25,8 @@ function typeOf(schema: Json): string {
   const name = refName(schema);
   if (name) return `<a href="#${escapeHtml(name)}">${escapeHtml(name)}</a>`;
   if (schema.type === 'array') return `array of ${typeOf((schema.items ?? {}) as Json)}`;
-  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(', ')}`;
+  if (Array.isArray(schema.enum))
+    return `one of ${schema.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(', ')}`;
   if (schema.const !== undefined) return `<code>${escapeHtml(JSON.stringify(schema.const))}</code>`;
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as Json[]).map(typeOf).join(' or ');
   return escapeHtml(Array.isArray(schema.type) ? schema.type.join(' | ') : String(schema.type ?? 'any'));
@@ -63,18 +64,27 @@ export function apiReferenceHtml(doc: Json): string {
   const paths = doc.paths as Record<string, Record<string, Json>>;
   const schemas = ((doc.components as Json).schemas ?? {}) as Record<string, Json>;
   const out: string[] = [];
-  out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
+  out.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
+  );
   out.push(`<title>${escapeHtml(String(info.title))} – API reference</title><style>${STYLE}</style></head><body>`);
   out.push(`<h1>${escapeHtml(String(info.title))} <small>${escapeHtml(String(info.version))}</small></h1>`);
   out.push(`<p>${escapeHtml(String(info.description ?? '')).replace(/\n/g, '<br>')}</p>`);
-  out.push(`<p>Interactive docs: <a href="/docs">/docs</a> · machine-readable: <a href="/openapi.json">/openapi.json</a></p><h2>Routes</h2>`);
+  out.push(
+    `<p>Interactive docs: <a href="/docs">/docs</a> · machine-readable: <a href="/openapi.json">/openapi.json</a></p><h2>Routes</h2>`,
+  );
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      out.push(`<h3><span class="m">${escapeHtml(method)}</span><code>${escapeHtml(path)}</code></h3><p>${escapeHtml(String(op.summary ?? ''))}</p>`);
-      const body = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.['application/json']?.schema;
+      out.push(
+        `<h3><span class="m">${escapeHtml(method)}</span><code>${escapeHtml(path)}</code></h3><p>${escapeHtml(String(op.summary ?? ''))}</p>`,
+      );
+      const body = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.[
+        'application/json'
+      ]?.schema;
       if (body) out.push(`<p>Request body (application/json): ${typeOf(body as Json)}</p>`);
       const responses = Object.entries((op.responses ?? {}) as Record<string, Json>).map(([status, r]) => {
-        const schema = ((r.content as Record<string, Json> | undefined)?.['application/json']?.schema ?? null) as Json | null;
+        const schema = ((r.content as Record<string, Json> | undefined)?.['application/json']?.schema ??
+          null) as Json | null;
         return `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(String(r.description ?? ''))}</td><td>${schema ? typeOf(schema) : ''}</td></tr>`;
       });
       out.push(`<table><tr><th>status</th><th>meaning</th><th>body</th></tr>${responses.join('')}</table>`);
@@ -85,7 +95,8 @@ export function apiReferenceHtml(doc: Json): string {
     out.push(`<h3 id="${escapeHtml(name)}"><code>${escapeHtml(name)}</code></h3>`);
     if (schema.description) out.push(`<p>${escapeHtml(String(schema.description))}</p>`);
     out.push(schemaTable(schema));
-    if (schema.example !== undefined) out.push(`<p>Example:</p><pre>${escapeHtml(JSON.stringify(schema.example, null, 2))}</pre>`);
+    if (schema.example !== undefined)
+      out.push(`<p>Example:</p><pre>${escapeHtml(JSON.stringify(schema.example, null, 2))}</pre>`);
   }
   out.push('</body></html>\n');
   return out.join('\n');

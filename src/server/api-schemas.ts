@@ -26,10 +26,23 @@ export function readingRequestSchema(schema: FeatureSchema, options: ValidationO
   });
 }
 
-export function batchRequestSchema(schema: FeatureSchema, options: ValidationOptions, maxBatch: number, reading = readingRequestSchema(schema, options)) {
+export function batchRequestSchema(
+  schema: FeatureSchema,
+  options: ValidationOptions,
+  maxBatch: number,
+  reading = readingRequestSchema(schema, options),
+) {
   return z
-    .strictObject({ readings: z.array(reading).min(1).max(maxBatch).meta({ description: `1..${maxBatch} readings; predictions come back in the same order` }) })
-    .meta({ description: 'A batch of readings, scored in one model call; all must be valid (else 422 naming each field)' });
+    .strictObject({
+      readings: z
+        .array(reading)
+        .min(1)
+        .max(maxBatch)
+        .meta({ description: `1..${maxBatch} readings; predictions come back in the same order` }),
+    })
+    .meta({
+      description: 'A batch of readings, scored in one model call; all must be valid (else 422 naming each field)',
+    });
 }
 
 export function predictionSchema(schema: FeatureSchema) {
@@ -37,12 +50,31 @@ export function predictionSchema(schema: FeatureSchema) {
   return z
     .strictObject({
       is_anomaly: z.boolean().meta({ description: 'anomaly_score > threshold' }),
-      anomaly_score: z.number().min(0).meta({ description: 'Reconstruction error of the autoencoder (mean squared error in scaled units)' }),
+      anomaly_score: z
+        .number()
+        .min(0)
+        .meta({ description: 'Reconstruction error of the autoencoder (mean squared error in scaled units)' }),
       threshold: z.number().min(0).meta({ description: "The model's calibrated threshold" }),
       confidence: z.number().min(0).max(1).meta({ description: '|score - threshold| / max(score, threshold)' }),
-      timestamp: z.string().meta({ description: "The reading's timestamp in UTC (ISO-8601, milliseconds, Z)", example: '2024-01-15T10:30:00.000Z' }),
+      timestamp: z.string().meta({
+        description: "The reading's timestamp in UTC (ISO-8601, milliseconds, Z)",
+        example: '2024-01-15T10:30:00.000Z',
+      }),
       machine_id: z.string(),
-      contributions: z.strictObject(shares).meta({ description: "Each feature's share of the anomaly score (sums to 1; all 0 when the score is 0)" }),
+      contributions: z
+        .strictObject(shares)
+        .meta({ description: "Each feature's share of the anomaly score (sums to 1; all 0 when the score is 0)" }),
+      status: z
+        .enum(['scored', 'warming_up'])
+        .optional()
+        .meta({
+          description:
+            "Windowed or alarm-rule models only: warming_up while the machine has fewer readings than the model's window (score 0)",
+        }),
+      out_of_order: z
+        .literal(true)
+        .optional()
+        .meta({ description: "Present when the reading is older than its machine's newest one" }),
     })
     .meta({ description: 'The anomaly decision for one reading' });
 }
@@ -67,9 +99,9 @@ export const healthSchema = z
   })
   .meta({ description: 'Liveness: 200 while the process runs, whatever the model state' });
 
-export const readySchema = z
-  .strictObject({ status: z.literal('ready'), model_version: z.string() })
-  .meta({ description: 'Readiness: 200 once the model is loaded and a test score succeeded; 503 before and while shutting down' });
+export const readySchema = z.strictObject({ status: z.literal('ready'), model_version: z.string() }).meta({
+  description: 'Readiness: 200 once the model is loaded and a test score succeeded; 503 before and while shutting down',
+});
 
 export const serviceInfoSchema = z.strictObject({
   service: z.string(),

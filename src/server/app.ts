@@ -57,7 +57,11 @@ export function buildApp(options: AppOptions): App {
   const accessLog = logger.isLevelEnabled('debug');
 
   state.settled.then(
-    (service) => logger.info({ model_version: service.model.version, ms: Math.round(state.uptimeSeconds() * 1000) }, 'model loaded and tested: ready'),
+    (service) =>
+      logger.info(
+        { model_version: service.model.version, ms: Math.round(state.uptimeSeconds() * 1000) },
+        'model loaded and tested: ready',
+      ),
     (error: unknown) => logger.error({ reason: state.failure, err: error }, `model unavailable: ${state.failure}`),
   );
 
@@ -67,7 +71,10 @@ export function buildApp(options: AppOptions): App {
     let httpError: HttpError;
     if (error instanceof HttpError) httpError = error;
     else {
-      logger.error({ request_id: ctx.id, method: ctx.req.method, url: ctx.req.url, err: error }, 'unexpected error while handling a request');
+      logger.error(
+        { request_id: ctx.id, method: ctx.req.method, url: ctx.req.url, err: error },
+        'unexpected error while handling a request',
+      );
       httpError = new HttpError('internal', INTERNAL_DETAIL);
     }
     if (res.headersSent || res.destroyed) return;
@@ -80,7 +87,16 @@ export function buildApp(options: AppOptions): App {
     if (accessLog) {
       const started = performance.now();
       res.once('finish', () =>
-        logger.debug({ request_id: ctx.id, method: req.method, url: req.url, status: res.statusCode, ms: Math.round((performance.now() - started) * 1000) / 1000 }, 'request'),
+        logger.debug(
+          {
+            request_id: ctx.id,
+            method: req.method,
+            url: req.url,
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 1000) / 1000,
+          },
+          'request',
+        ),
       );
     }
     const url = req.url ?? '/';
@@ -88,14 +104,22 @@ export function buildApp(options: AppOptions): App {
     const path = q < 0 ? url : url.slice(0, q);
     const route = routes.get(path);
     if (route === undefined) {
-      fail(ctx, new HttpError('not_found', `no route ${req.method} ${path.length > 100 ? `${path.slice(0, 100)}…` : path}`));
+      fail(
+        ctx,
+        new HttpError('not_found', `no route ${req.method} ${path.length > 100 ? `${path.slice(0, 100)}…` : path}`),
+      );
       return;
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const handler: Handler | undefined = method === 'GET' || method === 'POST' ? route[method] : undefined;
     if (handler === undefined) {
       const allow = Object.keys(route).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
-      fail(ctx, new HttpError('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(' or ')}`, { headers: ['allow', allow.join(', ')] }));
+      fail(
+        ctx,
+        new HttpError('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(' or ')}`, {
+          headers: ['allow', allow.join(', ')],
+        }),
+      );
       return;
     }
     try {

@@ -16,7 +16,7 @@ const RESTART_WINDOW_MS = 60_000;
  * to the workers as SIGTERM; a second signal kills them. Resolves with the
  * exit code for the primary.
  */
-export function runPrimary(workers: number, logger: Logger): Promise<number> {
+export function runPrimary(workers: number, logger: Logger, env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
     const ready = new Set<number>();
     const restarts: number[] = [];
@@ -24,7 +24,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     let exitCode = 0;
 
     const fork = (): void => {
-      const worker = cluster.fork();
+      const worker = cluster.fork(env);
       worker.on('message', (message: unknown) => {
         if ((message as { type?: unknown } | null)?.type === WORKER_READY) ready.add(worker.id);
       });
@@ -48,7 +48,10 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
           fork();
           return;
         }
-        logger.error({ worker_pid: worker.process.pid, code, signal }, wasReady ? 'workers keep exiting; stopping' : 'a worker failed to start; stopping');
+        logger.error(
+          { worker_pid: worker.process.pid, code, signal },
+          wasReady ? 'workers keep exiting; stopping' : 'a worker failed to start; stopping',
+        );
         stop(code && code > 0 ? code : 1);
       }
       if (alive().length === 0) resolve(exitCode);

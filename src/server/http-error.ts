@@ -65,7 +65,12 @@ export class HttpError extends Error {
 export const INTERNAL_DETAIL = 'internal server error (logged with this request id)';
 
 /** The JSON text of an error body. */
-export function errorBody(code: HttpErrorCode, detail: string, requestId: string, issues?: readonly ValidationIssue[]): string {
+export function errorBody(
+  code: HttpErrorCode,
+  detail: string,
+  requestId: string,
+  issues?: readonly ValidationIssue[],
+): string {
   const base = `{"error":"${code}","detail":${JSON.stringify(detail)},"request_id":"${requestId}"`;
   return issues === undefined ? `${base}}` : `${base},"issues":${JSON.stringify(issues)}}`;
 }

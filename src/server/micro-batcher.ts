@@ -51,7 +51,10 @@ export class MicroBatcher {
         for (let i = 0; i < waiters.length; i++) {
           const p = predictions[i];
           if (p) waiters[i]!.resolve(p);
-          else waiters[i]!.reject(new Error(`the model returned ${predictions.length} predictions for ${readings.length} readings`));
+          else
+            waiters[i]!.reject(
+              new Error(`the model returned ${predictions.length} predictions for ${readings.length} readings`),
+            );
         }
       },
       (error: unknown) => {

@@ -59,10 +59,26 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
         `${info.bodyLimitBytes} bytes. Timestamps are ISO-8601; without an offset they are UTC.`,
     },
     paths: {
-      '/': { get: { tags: general, summary: 'Service name, version and where the docs are', responses: { 200: response('Service info', 'ServiceInfo') } } },
-      '/health': { get: { tags: general, summary: 'Liveness (200 while the process runs)', responses: { 200: response('Health', 'HealthResponse') } } },
+      '/': {
+        get: {
+          tags: general,
+          summary: 'Service name, version and where the docs are',
+          responses: { 200: response('Service info', 'ServiceInfo') },
+        },
+      },
+      '/health': {
+        get: {
+          tags: general,
+          summary: 'Liveness (200 while the process runs)',
+          responses: { 200: response('Health', 'HealthResponse') },
+        },
+      },
       '/ready': {
-        get: { tags: general, summary: 'Readiness (200 once the model is loaded and tested)', responses: { 200: response('Ready', 'ReadyResponse'), ...errors(503) } },
+        get: {
+          tags: general,
+          summary: 'Readiness (200 once the model is loaded and tested)',
+          responses: { 200: response('Ready', 'ReadyResponse'), ...errors(503) },
+        },
       },
       '/predict': {
         post: {
@@ -70,7 +86,10 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           summary: 'Score one reading',
           parameters: [{ $ref: '#/components/parameters/RequestId' }],
           requestBody: { required: true, content: json('SensorReading') },
-          responses: { 200: response('The anomaly decision', 'AnomalyPrediction'), ...errors(400, 413, 415, 422, 500, 503) },
+          responses: {
+            200: response('The anomaly decision', 'AnomalyPrediction'),
+            ...errors(400, 413, 415, 422, 500, 503),
+          },
         },
       },
       '/predict/batch': {
@@ -79,7 +98,10 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           summary: 'Score a batch of readings in one model call',
           parameters: [{ $ref: '#/components/parameters/RequestId' }],
           requestBody: { required: true, content: json('BatchSensorReadings') },
-          responses: { 200: response('One decision per reading, in order', 'BatchAnomalyPredictions'), ...errors(400, 413, 415, 422, 500, 503) },
+          responses: {
+            200: response('One decision per reading, in order', 'BatchAnomalyPredictions'),
+            ...errors(400, 413, 415, 422, 500, 503),
+          },
         },
       },
     },
@@ -94,7 +116,9 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
         },
       },
-      headers: { RequestId: { description: 'The request id (yours if it was safe, else generated)', schema: { type: 'string' } } },
+      headers: {
+        RequestId: { description: 'The request id (yours if it was safe, else generated)', schema: { type: 'string' } },
+      },
     },
   };
 }

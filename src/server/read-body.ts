@@ -14,7 +14,11 @@ export class ClientGoneError extends Error {
 }
 
 function formatBytes(n: number): string {
-  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0
+    ? `${n / (1024 * 1024)} MiB`
+    : n >= 1024 && n % 1024 === 0
+      ? `${n / 1024} KiB`
+      : `${n} bytes`;
 }
 
 /**
@@ -27,20 +31,32 @@ export function checkBodyHeaders(req: IncomingMessage, limit: number): void {
   const declared = lengthHeader === undefined ? -1 : Number(lengthHeader);
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (declared > limit) {
-    throw new HttpError('payload_too_large', `the request body is ${declared} bytes; the limit is ${formatBytes(limit)}`, { closeConnection: true });
+    throw new HttpError(
+      'payload_too_large',
+      `the request body is ${declared} bytes; the limit is ${formatBytes(limit)}`,
+      { closeConnection: true },
+    );
   }
   if (declared <= 0 && !chunked) {
     throw new HttpError('empty_body', EMPTY);
   }
   const type = req.headers['content-type'];
   if (type === undefined || !JSON_TYPE.test(type)) {
-    throw new HttpError('unsupported_media_type', `the body must be JSON (Content-Type: application/json), got ${type === undefined ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}`, {
-      closeConnection: true,
-    });
+    throw new HttpError(
+      'unsupported_media_type',
+      `the body must be JSON (Content-Type: application/json), got ${type === undefined ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}`,
+      {
+        closeConnection: true,
+      },
+    );
   }
   const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new HttpError('unsupported_media_type', `the body must be UTF-8 JSON, got charset ${JSON.stringify(charset.slice(0, 40))}`, { closeConnection: true });
+    throw new HttpError(
+      'unsupported_media_type',
+      `the body must be UTF-8 JSON, got charset ${JSON.stringify(charset.slice(0, 40))}`,
+      { closeConnection: true },
+    );
   }
 }
 
@@ -56,7 +72,11 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       if (size > limit) {
         done = true;
         req.off('data', onData);
-        reject(new HttpError('payload_too_large', `the request body exceeds the limit of ${formatBytes(limit)}`, { closeConnection: true }));
+        reject(
+          new HttpError('payload_too_large', `the request body exceeds the limit of ${formatBytes(limit)}`, {
+            closeConnection: true,
+          }),
+        );
         return;
       }
       if (first === null) first = chunk;
@@ -79,14 +99,20 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
         reject(
           text.trim() === ''
             ? new HttpError('empty_body', EMPTY)
-            : new HttpError('malformed_json', 'the request body is not valid JSON (note: NaN and Infinity are not JSON numbers)'),
+            : new HttpError(
+                'malformed_json',
+                'the request body is not valid JSON (note: NaN and Infinity are not JSON numbers)',
+              ),
         );
       }
     });
-    req.once('error', () => {
+    const gone = (): void => {
       if (done) return;
       done = true;
       reject(new ClientGoneError());
-    });
+    };
+    req.once('error', gone);
+    // 'close' before 'end': the client went away mid-body.
+    req.once('close', gone);
   });
 }

@@ -43,7 +43,14 @@ export class RequestValidator {
       if (!isRowError(result)) return result;
       fast = result;
     }
-    throw this.failure(this.readingZod, body, fast, '');
+    const error = this.failure(this.readingZod, body, fast, '');
+    if (isObject(body) && 'readings' in body) {
+      return throwWith(
+        error,
+        'a batch ({"readings": [...]}) goes to POST /predict/batch; POST /predict takes one reading',
+      );
+    }
+    throw error;
   }
 
   /** The body of POST /predict/batch: `{"readings": [...]}`, every reading valid, order kept. */
@@ -89,7 +96,8 @@ export class RequestValidator {
     else issues = [{ path: '', message: 'is not a valid request' }];
     const shown = issues.slice(0, MAX_ISSUES);
     const first = shown[0]!;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more ${issues.length === 2 ? 'problem' : 'problems'})` : '';
+    const more =
+      issues.length > 1 ? ` (and ${issues.length - 1} more ${issues.length === 2 ? 'problem' : 'problems'})` : '';
     return new HttpError('validation_failed', `${first.path || 'body'} ${first.message}${more}`, { issues: shown });
   }
 
@@ -100,7 +108,10 @@ export class RequestValidator {
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {
       case 'unrecognized_keys':
-        return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: `is not a known field (known: ${[...this.known].join(', ')})` }));
+        return issue.keys.map((key) => ({
+          path: [...path, key].join('.'),
+          message: `is not a known field (known: ${[...this.known].join(', ')})`,
+        }));
       case 'invalid_type':
         if (input === undefined) return [{ path: at, message: 'is missing' }];
         if (typeof input === 'number') return [{ path: at, message: 'is not a finite number' }];
@@ -114,22 +125,31 @@ export class RequestValidator {
         if (issue.origin === 'array' && Array.isArray(input)) {
           return [{ path: at, message: `must hold 1 to ${this.maxBatch} readings, got ${input.length}` }];
         }
-        if (issue.origin === 'string') return [{ path: at, message: issue.code === 'too_big' ? 'is too long' : 'is too short' }];
+        if (issue.origin === 'string')
+          return [{ path: at, message: issue.code === 'too_big' ? 'is too long' : 'is too short' }];
         return [{ path: at, message: issue.message }];
       }
       default: {
         // Custom checks (timestamp, machine_id) say "<field> <problem>".
-        const message = field && issue.message.startsWith(`${field} `) ? issue.message.slice(field.length + 1) : issue.message;
+        const message =
+          field && issue.message.startsWith(`${field} `) ? issue.message.slice(field.length + 1) : issue.message;
         return [{ path: at, message }];
       }
     }
   }
 }
 
+function throwWith(error: HttpError, detail: string): never {
+  throw new HttpError(error.code, detail, error.options);
+}
+
 function fromRowError(error: RowError, rowPrefix: string): ValidationIssue {
   const row = rowPrefix ? `${rowPrefix}${error.row - 1}` : '';
   const path = [row, error.field ?? ''].filter(Boolean).join('.');
-  const message = error.field && error.message.startsWith(`${error.field} `) ? error.message.slice(error.field.length + 1) : error.message;
+  const message =
+    error.field && error.message.startsWith(`${error.field} `)
+      ? error.message.slice(error.field.length + 1)
+      : error.message;
   return { path, message };
 }
 

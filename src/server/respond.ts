@@ -1,5 +1,5 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { HttpError, errorBody } from './http-error.js';
+import { errorBody, type HttpError } from './http-error.js';
 
 /** Headers on every API response besides content type, length and request id. */
 const API_HEADERS = ['x-content-type-options', 'nosniff', 'cache-control', 'no-store'] as const;

@@ -37,9 +37,11 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
   const docCache = new WeakMap<ScoringService, { json: string; html: string }>();
 
   const service = (): ScoringService => {
-    if (state.shuttingDown) throw new HttpError('shutting_down', 'the server is shutting down; retry on another instance');
+    if (state.shuttingDown)
+      throw new HttpError('shutting_down', 'the server is shutting down; retry on another instance');
     if (state.service && state.phase === 'ready') return state.service;
-    if (state.phase === 'loading') throw new HttpError('not_ready', 'the model is still loading; retry shortly', { headers: ['retry-after', '1'] });
+    if (state.phase === 'loading')
+      throw new HttpError('not_ready', 'the model is still loading; retry shortly', { headers: ['retry-after', '1'] });
     throw new HttpError('not_ready', 'the model could not be loaded (the reason is in the server log)');
   };
 
@@ -69,7 +71,12 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
   const routes: Routes = new Map();
   routes.set('/', {
     GET: (ctx) => {
-      const info = { service: settings.serviceName, version: VERSION, model_version: state.service?.model.version ?? null, docs: '/docs' };
+      const info = {
+        service: settings.serviceName,
+        version: VERSION,
+        model_version: state.service?.model.version ?? null,
+        docs: '/docs',
+      };
       send(ctx.res, 200, JSON.stringify(info), ctx.id, ctx.extra);
     },
   });
@@ -108,10 +115,26 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
     GET: (ctx) => send(ctx.res, 200, docsFor(service()).json, ctx.id, ctx.extra),
   });
   routes.set('/redoc', {
-    GET: (ctx) => send(ctx.res, 200, docsFor(service()).html, ctx.id, ['content-security-policy', REFERENCE_CSP, ...(ctx.extra ?? [])], HTML),
+    GET: (ctx) =>
+      send(
+        ctx.res,
+        200,
+        docsFor(service()).html,
+        ctx.id,
+        ['content-security-policy', REFERENCE_CSP, ...(ctx.extra ?? [])],
+        HTML,
+      ),
   });
   routes.set('/docs', {
-    GET: (ctx) => send(ctx.res, 200, docs.swaggerHtml(), ctx.id, ['content-security-policy', docs.swaggerCsp(), ...(ctx.extra ?? [])], HTML),
+    GET: (ctx) =>
+      send(
+        ctx.res,
+        200,
+        docs.swaggerHtml(),
+        ctx.id,
+        ['content-security-policy', docs.swaggerCsp(), ...(ctx.extra ?? [])],
+        HTML,
+      ),
   });
   routes.set('/docs/swagger-initializer.js', {
     GET: (ctx) => send(ctx.res, 200, docs.initializerJs(), ctx.id, ctx.extra, 'text/javascript; charset=utf-8'),
@@ -120,7 +143,8 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
     routes.set(`/docs/${name}`, {
       GET: async (ctx) => {
         const asset = await docs.asset(name);
-        if (!asset) throw new HttpError('not_found', `no route GET /docs/${name} (Swagger UI's files are not installed)`);
+        if (!asset)
+          throw new HttpError('not_found', `no route GET /docs/${name} (Swagger UI's files are not installed)`);
         send(ctx.res, 200, asset.body, ctx.id, ctx.extra, asset.type);
       },
     });

@@ -1,5 +1,4 @@
 import type { Model } from '../model/model.js';
-import type { Reading } from '../schema/reading.js';
 import { defaultValidationOptions } from '../schema/validation-options.js';
 import { apiSchemas, type ApiSchemas } from './api-schemas.js';
 import { MicroBatcher } from './micro-batcher.js';
@@ -8,7 +7,10 @@ import { PredictionSerializer } from './serialize.js';
 import type { ServerSettings } from './settings.js';
 
 /** What the server needs of a model: Model itself, or a test double. */
-export type ScoringModel = Pick<Model, 'schema' | 'version' | 'threshold' | 'predict' | 'dispose'>;
+export type ScoringModel = Pick<
+  Model,
+  'schema' | 'version' | 'threshold' | 'inputWidth' | 'stateful' | 'predict' | 'scoreMatrix' | 'dispose'
+>;
 
 /**
  * Everything built once per loaded model: request validation, the micro-batcher,
@@ -48,20 +50,21 @@ export class ScoringService {
   }
 
   /**
-   * Scores one reading at the middle of every range and checks the result:
-   * the server is ready only after this succeeded.
+   * Runs the ONNX session once on one input row at the middle of every range
+   * (a full window for windowed models) and checks the score: the server is
+   * ready only after this succeeded. It goes around Model.predict so that no
+   * machine's window or alarm state is touched.
    */
   async selfTest(): Promise<void> {
     const features = this.model.schema.features;
-    const reading: Reading = {
-      row: 1,
-      timestamp: 0,
-      machineId: 'imind-self-test',
-      values: Float64Array.from(features, (f) => (f.min + f.max) / 2),
-    };
-    const [prediction] = await this.model.predict([reading]);
-    if (!prediction || !Number.isFinite(prediction.score) || prediction.contributions.length !== features.length) {
-      throw new Error(`the test score was ${prediction ? prediction.score : 'missing'}`);
+    const width = this.model.inputWidth;
+    const row = Float32Array.from({ length: width }, (_, i) => {
+      const f = features[i % features.length]!;
+      return (f.min + f.max) / 2;
+    });
+    const { score, featureErrors } = await this.model.scoreMatrix(row, 1);
+    if (score.length < 1 || !Number.isFinite(score[0]!) || featureErrors.length < features.length) {
+      throw new Error(`the test score was ${score.length < 1 ? 'missing' : String(score[0])}`);
     }
   }
 }

@@ -12,7 +12,8 @@ export class NonFiniteScoreError extends Error {
 /**
  * Writes AnomalyPrediction JSON by concatenation: no intermediate object and
  * no JSON.stringify per prediction (the hot path of POST /predict). Field
- * order: the seed's, then contributions.
+ * order: the seed's, then contributions, then (stateful models only) status
+ * and out_of_order.
  */
 export class PredictionSerializer {
   private readonly keys: string[];
@@ -41,7 +42,10 @@ export class PredictionSerializer {
     const keys = this.keys;
     const c = p.contributions;
     for (let i = 0; i < keys.length; i++) out += keys[i]! + jsonNumber(c[i] ?? 0);
-    return out + '}}';
+    // Stateful (windowed or alarm-rule) models say whether the reading was scored yet.
+    if (p.status !== undefined) out += p.status === 'warming_up' ? '},"status":"warming_up"' : '},"status":"scored"';
+    else out += '}';
+    return p.outOfOrder ? out + ',"out_of_order":true}' : out + '}';
   }
 
   batch(predictions: readonly Prediction[], inferenceMs: number): string {

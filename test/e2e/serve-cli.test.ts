@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { looksClean, repoRoot, startCli } from '../helpers/run-cli.js';
 import { fitTestModel } from '../integration/server-fixtures.js';
 
@@ -13,7 +13,14 @@ let modelVersion: string;
 
 beforeAll(async () => {
   ({ dir, path: modelPath } = await fitTestModel());
-  modelVersion = (JSON.parse(readFileSync(join(modelPath, 'model.json'), 'utf8')) as { modelVersion: string }).modelVersion;
+  modelVersion = (JSON.parse(readFileSync(join(modelPath, 'model.json'), 'utf8')) as { modelVersion: string })
+    .modelVersion;
+});
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  // A failed test must not leave a server behind.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -22,6 +29,8 @@ afterAll(async () => {
 interface Serving {
   child: ChildProcess;
   stderr: () => string;
+  /** Resolves once stderr holds `count` matches of `pattern`. */
+  logged: (pattern: RegExp, count: number) => Promise<void>;
   /** Resolves with the URL of the first "listening" log line. */
   url: Promise<string>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -29,6 +38,7 @@ interface Serving {
 
 function serve(args: string[], env: NodeJS.ProcessEnv = {}): Serving {
   const child = startCli(['serve', '--port', '0', ...args], { env });
+  started.add(child);
   let err = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {
@@ -39,8 +49,21 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Serving {
     child.once('exit', () => reject(new Error(`exited before listening:\n${err}`)));
   });
   url.catch(() => undefined);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stderr: () => err, url, exit };
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const logged = (pattern: RegExp, count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if ((err.match(new RegExp(pattern.source, 'g')) ?? []).length >= count) {
+          child.stderr!.off('data', check);
+          resolve();
+        }
+      };
+      child.stderr!.on('data', check);
+      check();
+    });
+  return { child, stderr: () => err, logged, url, exit };
 }
 
 async function untilReady(url: string): Promise<void> {
@@ -54,10 +77,28 @@ async function untilReady(url: string): Promise<void> {
 
 /** The seed's "Client Usage" snippet, translated to fetch: same URL path, same body. */
 async function seedClient(base: string, timestamp: string) {
-  const reading = { timestamp, machine_id: 'MACHINE_001', temperature: 85.0, vibration: 2.5, pressure: 45.0, power: 250.0 };
-  const response = await fetch(`${base}/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(reading) });
+  const reading = {
+    timestamp,
+    machine_id: 'MACHINE_001',
+    temperature: 85.0,
+    vibration: 2.5,
+    pressure: 45.0,
+    power: 250.0,
+  };
+  const response = await fetch(`${base}/predict`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(reading),
+  });
   const result = (await response.json()) as { is_anomaly: boolean; anomaly_score: number; confidence: number };
-  return { status: response.status, lines: [`Anomaly: ${result.is_anomaly}`, `Score: ${result.anomaly_score.toFixed(4)}`, `Confidence: ${result.confidence.toFixed(2)}`] };
+  return {
+    status: response.status,
+    lines: [
+      `Anomaly: ${result.is_anomaly}`,
+      `Score: ${result.anomaly_score.toFixed(4)}`,
+      `Confidence: ${result.confidence.toFixed(2)}`,
+    ],
+  };
 }
 
 describe('imind serve (built CLI as a process)', () => {
@@ -100,12 +141,13 @@ describe('imind serve (built CLI as a process)', () => {
   it('exits 2 with a clear message when the port is taken', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
-    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const port = (blocker.address() as AddressInfo).port;
     try {
       const child = startCli(['serve', '--model', modelPath, '--port', String(port)]);
+      started.add(child);
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-      const [code] = (await new Promise((r) => child.once('exit', (...a) => r(a)))) as [number];
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
       expect(code).toBe(2);
       expect(err).toContain('the address is in use');
       expect(looksClean(err)).toBe(true);
@@ -135,7 +177,9 @@ describe('imind serve (built CLI as a process)', () => {
     const url = await s.url;
     await untilReady(url);
     const health = (await (await fetch(`${url}/health`)).json()) as { model_version: string };
-    expect(health.model_version).toBe((JSON.parse(readFileSync(defaultModel, 'utf8')) as { modelVersion: string }).modelVersion);
+    expect(health.model_version).toBe(
+      (JSON.parse(readFileSync(defaultModel, 'utf8')) as { modelVersion: string }).modelVersion,
+    );
     s.child.kill('SIGTERM');
     expect((await s.exit).code).toBe(0);
   });
@@ -146,10 +190,18 @@ describe('imind serve (built CLI as a process)', () => {
     await untilReady(url);
     const pids = new Set<number>();
     // Both workers log "listening"; connections are handed out round-robin.
-    for (let i = 0; i < 200 && (s.stderr().match(/listening on/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect((s.stderr().match(/listening on/g) ?? []).length).toBe(2);
-    for (const line of s.stderr().split('\n').filter((l) => l.includes('listening on'))) pids.add((JSON.parse(line) as { pid: number }).pid);
+    await s.logged(/listening on/, 2);
+    const urls = new Set<string>();
+    for (const line of s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('listening on'))) {
+      const entry = JSON.parse(line) as { pid: number; url: string };
+      pids.add(entry.pid);
+      urls.add(entry.url);
+    }
     expect(pids.size).toBe(2);
+    expect([...urls]).toEqual([url]);
     const results = await Promise.all(Array.from({ length: 8 }, () => seedClient(url, new Date().toISOString())));
     expect(results.every((r) => r.status === 200 && r.lines[0] === 'Anomaly: true')).toBe(true);
     s.child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import type { Prediction } from '../../src/model/prediction.js';
@@ -6,7 +7,8 @@ import type { Reading } from '../../src/schema/reading.js';
 import { errorSchema } from '../../src/server/api-schemas.js';
 import { buildApp, type App } from '../../src/server/app.js';
 import type { ScoringModel } from '../../src/server/scoring-service.js';
-import { ERROR_CASES, assertCleanBody, fitTestModel, memoryLogger, reading, viaInject } from './server-fixtures.js';
+import { ERROR_CASES } from './server-error-cases.js';
+import { assertCleanBody, fitTestModel, memoryLogger, reading, viaInject } from './server-fixtures.js';
 
 let dir: string;
 let model: Model;
@@ -24,18 +26,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A model double around the real one whose predict can be made to fail. */
-function faultyModel(base: Model, fault: (readings: readonly Reading[], real: Prediction[]) => Prediction[]): ScoringModel {
-  let calls = 0;
+/** A model double around the real one whose predict can be made to fail (the self-test uses scoreMatrix). */
+function faultyModel(
+  base: Model,
+  fault: (readings: readonly Reading[], real: Prediction[]) => Prediction[],
+): ScoringModel {
   return {
     schema: base.schema,
     version: base.version,
     threshold: base.threshold,
+    inputWidth: base.inputWidth,
+    stateful: base.stateful,
+    scoreMatrix: (input, n) => base.scoreMatrix(input, n),
     dispose: async () => undefined,
     async predict(readings) {
-      const real = await base.predict(readings);
-      // The first call is the server's self-test: let it pass.
-      return calls++ === 0 ? real : fault(readings, real);
+      return fault(readings, await base.predict(readings));
     },
   };
 }
@@ -62,17 +67,40 @@ describe('error responses (in memory, app.inject)', () => {
   }
 
   it('lists every field at fault in a batch, not only the first', async () => {
-    const readings = [reading(), reading({ temperature: 500 }), reading({ machine_id: '' }), reading({ vibration: -1, extra: true })];
+    const readings = [
+      reading(),
+      reading({ temperature: 500 }),
+      reading({ machine_id: '' }),
+      reading({ vibration: -1, extra: true }),
+    ];
     const res = await viaInject(app, { method: 'POST', url: '/predict/batch', body: { readings } });
     expect(res.status).toBe(422);
     const body = errorSchema.parse(res.json());
-    expect(body.issues?.map((i) => i.path).sort()).toEqual(['readings.1.temperature', 'readings.2.machine_id', 'readings.3.extra', 'readings.3.vibration']);
+    expect(body.issues?.map((i) => i.path).sort()).toEqual([
+      'readings.1.temperature',
+      'readings.2.machine_id',
+      'readings.3.extra',
+      'readings.3.vibration',
+    ]);
     expect(body.detail).toMatch(/and 3 more problems/);
-    expect(body.issues?.find((i) => i.path === 'readings.1.temperature')?.message).toBe('is 500, outside the valid range -50..200');
+    expect(body.issues?.find((i) => i.path === 'readings.1.temperature')?.message).toBe(
+      'is 500, outside the valid range -50..200',
+    );
+  });
+
+  it('points a batch sent to /predict at /predict/batch', async () => {
+    const res = await viaInject(app, { method: 'POST', url: '/predict', body: { readings: [reading()] } });
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toContain('POST /predict/batch');
   });
 
   it('says why NaN-like values fail: 1e309 is "not a finite number"', async () => {
-    const res = await viaInject(app, { method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reading()).replace('250', '-1e309') });
+    const res = await viaInject(app, {
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(reading()).replace('250', '-1e309'),
+    });
     expect(res.status).toBe(422);
     expect(res.json().issues).toEqual([{ path: 'power', message: 'is not a finite number' }]);
   });
@@ -86,7 +114,12 @@ describe('error responses (in memory, app.inject)', () => {
     expect(errorSchema.parse(res.json()).error).toBe('payload_too_large');
     expect(res.headers.connection).toBe('close');
     // Chunked (no Content-Length): the limit still holds while reading.
-    const chunked = await viaInject(small, { method: 'POST', url: '/predict/batch', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: JSON.stringify(big) });
+    const chunked = await viaInject(small, {
+      method: 'POST',
+      url: '/predict/batch',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: JSON.stringify(big),
+    });
     expect(chunked.status).toBe(413);
   });
 
@@ -111,9 +144,18 @@ describe('error responses (in memory, app.inject)', () => {
       logger,
     });
     await broken.state.settled;
-    const res = await viaInject(broken, { method: 'POST', url: '/predict', headers: { 'x-request-id': 'req-500' }, body: reading() });
+    const res = await viaInject(broken, {
+      method: 'POST',
+      url: '/predict',
+      headers: { 'x-request-id': 'req-500' },
+      body: reading(),
+    });
     expect(res.status).toBe(500);
-    expect(res.json()).toEqual({ error: 'internal', detail: 'internal server error (logged with this request id)', request_id: 'req-500' });
+    expect(res.json()).toEqual({
+      error: 'internal',
+      detail: 'internal server error (logged with this request id)',
+      request_id: 'req-500',
+    });
     assertCleanBody(res.text);
     const logged = lines().find((l) => l.request_id === 'req-500');
     expect(logged?.level).toBe(50);
@@ -122,7 +164,10 @@ describe('error responses (in memory, app.inject)', () => {
 
   it('answers 500 (never NaN in JSON, never null) when the model returns a non-finite score', async () => {
     const { logger, lines } = memoryLogger();
-    const nan = buildApp({ model: faultyModel(model, (_r, real) => real.map((p) => ({ ...p, score: Number.NaN }))), logger });
+    const nan = buildApp({
+      model: faultyModel(model, (_r, real) => real.map((p) => ({ ...p, score: Number.NaN }))),
+      logger,
+    });
     await nan.state.settled;
     const res = await viaInject(nan, { method: 'POST', url: '/predict/batch', body: { readings: [reading()] } });
     expect(res.status).toBe(500);
@@ -135,6 +180,108 @@ describe('error responses (in memory, app.inject)', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
+  });
+});
+
+describe('fuzzing every route (in memory): never a 5xx, always the error shape', () => {
+  const anyReading = fc.record(
+    {
+      timestamp: fc.oneof(
+        fc.string(),
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.constant('2024-01-15T10:30:00'),
+      ),
+      machine_id: fc.oneof(fc.string(), fc.constant('MACHINE_001')),
+      temperature: fc.oneof(fc.double(), fc.integer(), fc.jsonValue()),
+      vibration: fc.oneof(fc.double({ min: -1, max: 60, noNaN: true }), fc.jsonValue()),
+      pressure: fc.double({ min: -10, max: 110, noNaN: true }),
+      power: fc.oneof(fc.double({ min: 0, max: 10000, noNaN: true }), fc.string()),
+      extra: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  );
+  const check = async (res: Awaited<ReturnType<typeof viaInject>>) => {
+    expect(res.status).toBeLessThan(500);
+    if (res.status >= 400) {
+      errorSchema.parse(res.json());
+      assertCleanBody(res.text);
+    }
+  };
+
+  it('POST /predict with arbitrary JSON and near-valid readings', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), anyReading), async (body) => {
+        // JSON.stringify turns NaN/Infinity into null: the body is always JSON.
+        await check(
+          await viaInject(app, {
+            method: 'POST',
+            url: '/predict',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body) ?? 'null',
+          }),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('POST /predict/batch with arbitrary readings arrays', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ readings: fc.array(fc.oneof(anyReading, fc.jsonValue()), { maxLength: 20 }) }),
+        ),
+        async (body) => {
+          await check(
+            await viaInject(app, {
+              method: 'POST',
+              url: '/predict/batch',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body) ?? 'null',
+            }),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('arbitrary methods, paths, content types and raw bodies', async () => {
+    const paths = fc.oneof(
+      fc.constantFrom(
+        '/',
+        '/health',
+        '/ready',
+        '/predict',
+        '/predict/batch',
+        '/openapi.json',
+        '/docs',
+        '/redoc',
+        '/docs/x',
+      ),
+      fc.webPath(),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
+        paths,
+        fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', ''),
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        async (method, url, type, raw) => {
+          const headers: Record<string, string> = type ? { 'content-type': type } : {};
+          const res = await viaInject(app, {
+            method,
+            url: url.startsWith('/') ? url : `/${url}`,
+            headers,
+            body: method === 'GET' || method === 'HEAD' ? undefined : raw,
+          });
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400 && method !== 'HEAD') errorSchema.parse(res.json());
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -162,7 +309,10 @@ describe('readiness (in memory)', () => {
     const { logger, lines } = memoryLogger();
     const failed = buildApp({ model: Promise.reject(new Error('model not found: /srv/models/x')), logger });
     await expect(failed.state.settled).rejects.toThrow('model not found');
-    expect((await viaInject(failed, { url: '/health' })).json()).toMatchObject({ status: 'model_unavailable', model_loaded: false });
+    expect((await viaInject(failed, { url: '/health' })).json()).toMatchObject({
+      status: 'model_unavailable',
+      model_loaded: false,
+    });
     const ready = await viaInject(failed, { url: '/ready' });
     expect(ready.status).toBe(503);
     assertCleanBody(ready.text);
@@ -170,7 +320,8 @@ describe('readiness (in memory)', () => {
   });
 
   it('is not ready when the test score fails', async () => {
-    const broken: ScoringModel = { ...faultyModel(model, (_r, real) => real), predict: async () => [] };
+    const nan = async () => ({ score: Float32Array.of(Number.NaN), featureErrors: new Float32Array(4) });
+    const broken: ScoringModel = { ...faultyModel(model, (_r, real) => real), scoreMatrix: nan };
     const app2 = buildApp({ model: broken });
     await expect(app2.state.settled).rejects.toThrow(/test score/);
     expect((await viaInject(app2, { url: '/ready' })).status).toBe(503);

@@ -18,10 +18,21 @@ export async function fitTestModel(): Promise<{ dir: string; path: string }> {
   const values = new Float64Array(rows * 4);
   for (let r = 0; r < rows; r++) {
     const load = 1 + 0.1 * rng.normal();
-    values.set([55 + 10 * load + 0.3 * rng.normal(), 1.2 * load + 0.03 * rng.normal(), 40 + 5 * load + 0.3 * rng.normal(), 250 * load + 3 * rng.normal()], r * 4);
+    values.set(
+      [
+        55 + 10 * load + 0.3 * rng.normal(),
+        1.2 * load + 0.03 * rng.normal(),
+        40 + 5 * load + 0.3 * rng.normal(),
+        250 * load + 3 * rng.normal(),
+      ],
+      r * 4,
+    );
   }
   const schema = builtinSchemas.get('default')!;
-  const fitted = fitAutoencoder({ schema, values, rows, dataSha256: 'x', files: ['synthetic'] }, { ...DEFAULT_AUTOENCODER_OPTIONS, epochs: 15 });
+  const fitted = fitAutoencoder(
+    { schema, values, rows, dataSha256: 'x', files: ['synthetic'] },
+    { ...DEFAULT_AUTOENCODER_OPTIONS, epochs: 15 },
+  );
   const dir = await mkdtemp(join(tmpdir(), 'imind-server-'));
   const path = join(dir, 'model');
   await writeModelFiles(path, fitted.onnxBytes, fitted.metadata);
@@ -29,9 +40,19 @@ export async function fitTestModel(): Promise<{ dir: string; path: string }> {
 }
 
 /** The seed's example reading (its own "…Z" timestamp). */
-export const SEED_EXAMPLE = { timestamp: '2024-01-15T10:30:00Z', machine_id: 'MACHINE_001', temperature: 65.5, vibration: 1.2, pressure: 45.0, power: 250.0 };
+export const SEED_EXAMPLE = {
+  timestamp: '2024-01-15T10:30:00Z',
+  machine_id: 'MACHINE_001',
+  temperature: 65.5,
+  vibration: 1.2,
+  pressure: 45.0,
+  power: 250.0,
+};
 
-export const reading = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...SEED_EXAMPLE, ...overrides });
+export const reading = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  ...SEED_EXAMPLE,
+  ...overrides,
+});
 
 export interface Reply {
   status: number;
@@ -55,12 +76,18 @@ function prepare(req: Req): { headers: Record<string, string>; payload: string |
   else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) payload = req.body;
   else {
     payload = JSON.stringify(req.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
   }
   return { headers, payload };
 }
 
-const reply = (status: number, headers: Reply['headers'], text: string): Reply => ({ status, headers, text, json: () => JSON.parse(text) as Record<string, unknown> });
+const reply = (status: number, headers: Reply['headers'], text: string): Reply => ({
+  status,
+  headers,
+  text,
+  json: () => JSON.parse(text) as Record<string, unknown>,
+});
 
 /** A request through app.handle in memory (light-my-request), no socket. */
 export async function viaInject(app: App, req: Req): Promise<Reply> {
@@ -107,56 +134,14 @@ export function memoryLogger(level = 'info'): { logger: Logger; lines: () => Rec
 
 /** Nothing a client should ever see in an error body. */
 export function assertCleanBody(text: string): void {
-  const bad = [/\bat .+:\d+:\d+/, /node:internal/, /\/(?:work|home|tmp|src|dist)\//, /\.[jt]s\b/, /\b[A-Z][a-zA-Z]*Error\b/, /stack/i];
-  for (const pattern of bad) if (pattern.test(text)) throw new Error(`error body leaks internals (${pattern}): ${text}`);
+  const bad = [
+    /\bat .+:\d+:\d+/,
+    /node:internal/,
+    /\/(?:work|home|tmp|src|dist)\//,
+    /\.[jt]s\b/,
+    /\b[A-Z][a-zA-Z]*Error\b/,
+    /stack/i,
+  ];
+  for (const pattern of bad)
+    if (pattern.test(text)) throw new Error(`error body leaks internals (${pattern}): ${text}`);
 }
-
-/** The error cases of the API, run in memory (inject) and over TCP: each has its clear status and code. */
-export interface ErrorCase {
-  name: string;
-  req: Req;
-  status: number;
-  code: string;
-  /** The field path the 422 must name, when there is one. */
-  path?: string;
-  allow?: string;
-}
-
-const json = 'application/json';
-const batchOf = (n: number) => ({ readings: Array.from({ length: n }, () => reading()) });
-const eighth = batchOf(10);
-(eighth.readings[7] as Record<string, unknown>).pressure = 150;
-
-export const ERROR_CASES: ErrorCase[] = [
-  { name: 'malformed JSON', req: { method: 'POST', url: '/predict', headers: { 'content-type': json }, body: '{"timestamp": ' }, status: 400, code: 'malformed_json' },
-  {
-    name: 'a bare NaN token (not JSON)',
-    req: { method: 'POST', url: '/predict', headers: { 'content-type': json }, body: JSON.stringify(reading()).replace('65.5', 'NaN') },
-    status: 400,
-    code: 'malformed_json',
-  },
-  { name: 'empty body', req: { method: 'POST', url: '/predict', headers: { 'content-type': json }, body: '' }, status: 400, code: 'empty_body' },
-  { name: 'whitespace-only body', req: { method: 'POST', url: '/predict', headers: { 'content-type': json }, body: '  \n' }, status: 400, code: 'empty_body' },
-  { name: 'form content type', req: { method: 'POST', url: '/predict', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, status: 415, code: 'unsupported_media_type' },
-  { name: 'text/plain JSON', req: { method: 'POST', url: '/predict', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(reading()) }, status: 415, code: 'unsupported_media_type' },
-  { name: 'JSON in latin-1', req: { method: 'POST', url: '/predict', headers: { 'content-type': 'application/json; charset=iso-8859-1' }, body: JSON.stringify(reading()) }, status: 415, code: 'unsupported_media_type' },
-  { name: '1e309 (Infinity after JSON.parse)', req: { method: 'POST', url: '/predict', body: JSON.stringify(reading()).replace('65.5', '1e309'), headers: { 'content-type': json } }, status: 422, code: 'validation_failed', path: 'temperature' },
-  { name: 'an unknown field', req: { method: 'POST', url: '/predict', body: reading({ humidity: 40 }) }, status: 422, code: 'validation_failed', path: 'humidity' },
-  { name: 'a missing field', req: { method: 'POST', url: '/predict', body: { ...reading(), power: undefined } }, status: 422, code: 'validation_failed', path: 'power' },
-  { name: 'out of range', req: { method: 'POST', url: '/predict', body: reading({ pressure: 150 }) }, status: 422, code: 'validation_failed', path: 'pressure' },
-  { name: 'a string for a number', req: { method: 'POST', url: '/predict', body: reading({ vibration: '2.5' }) }, status: 422, code: 'validation_failed', path: 'vibration' },
-  { name: 'a timestamp a day ahead', req: { method: 'POST', url: '/predict', body: reading({ timestamp: new Date(Date.now() + 86_400_000).toISOString() }) }, status: 422, code: 'validation_failed', path: 'timestamp' },
-  { name: 'not a timestamp', req: { method: 'POST', url: '/predict', body: reading({ timestamp: '15/01/2024 10:30' }) }, status: 422, code: 'validation_failed', path: 'timestamp' },
-  { name: 'machine_id too long', req: { method: 'POST', url: '/predict', body: reading({ machine_id: 'M'.repeat(51) }) }, status: 422, code: 'validation_failed', path: 'machine_id' },
-  { name: 'a JSON array instead of an object', req: { method: 'POST', url: '/predict', body: [reading()] }, status: 422, code: 'validation_failed', path: '' },
-  { name: 'batch: readings.7.pressure out of range', req: { method: 'POST', url: '/predict/batch', body: eighth }, status: 422, code: 'validation_failed', path: 'readings.7.pressure' },
-  { name: 'batch: empty', req: { method: 'POST', url: '/predict/batch', body: { readings: [] } }, status: 422, code: 'validation_failed', path: 'readings' },
-  { name: 'batch: 1001 readings', req: { method: 'POST', url: '/predict/batch', body: batchOf(1001) }, status: 422, code: 'validation_failed', path: 'readings' },
-  { name: 'batch: an unknown top-level field', req: { method: 'POST', url: '/predict/batch', body: { ...batchOf(1), model: 'x' } }, status: 422, code: 'validation_failed', path: 'model' },
-  { name: 'batch: not an object in readings', req: { method: 'POST', url: '/predict/batch', body: { readings: [reading(), 'x'] } }, status: 422, code: 'validation_failed', path: 'readings.1' },
-  { name: 'unknown path', req: { url: '/predict/single' }, status: 404, code: 'not_found' },
-  { name: 'unknown path (POST)', req: { method: 'POST', url: '/v2/predict', body: reading() }, status: 404, code: 'not_found' },
-  { name: 'GET on a POST route', req: { url: '/predict' }, status: 405, code: 'method_not_allowed', allow: 'POST' },
-  { name: 'DELETE on a GET route', req: { method: 'DELETE', url: '/health' }, status: 405, code: 'method_not_allowed', allow: 'GET, HEAD' },
-  { name: 'CORS preflight (CORS is closed)', req: { method: 'OPTIONS', url: '/predict', headers: { origin: 'https://example.com', 'access-control-request-method': 'POST' } }, status: 405, code: 'method_not_allowed', allow: 'POST' },
-];

@@ -4,10 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import type { Reading } from '../../src/schema/reading.js';
 import { parseTimestamp } from '../../src/schema/timestamp.js';
-import { errorSchema, healthSchema, predictionSchema, readySchema, serviceInfoSchema, batchPredictionSchema } from '../../src/server/api-schemas.js';
+import {
+  errorSchema,
+  healthSchema,
+  predictionSchema,
+  readySchema,
+  serviceInfoSchema,
+  batchPredictionSchema,
+} from '../../src/server/api-schemas.js';
 import { buildApp, type App } from '../../src/server/app.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { ERROR_CASES, SEED_EXAMPLE, assertCleanBody, fitTestModel, reading, viaHttp } from './server-fixtures.js';
+import { ERROR_CASES } from './server-error-cases.js';
+import { SEED_EXAMPLE, assertCleanBody, fitTestModel, reading, viaHttp } from './server-fixtures.js';
 
 let dir: string;
 let model: Model;
@@ -46,11 +54,26 @@ describe("the seed's client code, against a real server on a free port", () => {
     ['Python datetime.utcnow().isoformat() (naive, microseconds)', pythonUtcNow],
   ] as const) {
     it(`works unchanged with ${label}`, async () => {
-      const body = { timestamp: timestamp(), machine_id: 'MACHINE_001', temperature: 85.0, vibration: 2.5, pressure: 45.0, power: 250.0 };
-      const response = await fetch(`${base}/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const body = {
+        timestamp: timestamp(),
+        machine_id: 'MACHINE_001',
+        temperature: 85.0,
+        vibration: 2.5,
+        pressure: 45.0,
+        power: 250.0,
+      };
+      const response = await fetch(`${base}/predict`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(response.status).toBe(200);
       const result = (await response.json()) as Record<string, number | boolean>;
-      const printed = [`Anomaly: ${result.is_anomaly}`, `Score: ${(result.anomaly_score as number).toFixed(4)}`, `Confidence: ${(result.confidence as number).toFixed(2)}`];
+      const printed = [
+        `Anomaly: ${result.is_anomaly}`,
+        `Score: ${(result.anomaly_score as number).toFixed(4)}`,
+        `Confidence: ${(result.confidence as number).toFixed(2)}`,
+      ];
       expect(printed[0]).toBe('Anomaly: true'); // 85 °C is far above the training data (~65 °C)
       expect(printed[1]).toMatch(/^Score: \d+\.\d{4}$/);
       expect(result.confidence).toBeGreaterThan(0);
@@ -61,7 +84,11 @@ describe("the seed's client code, against a real server on a free port", () => {
   it("accepts the seed's own example timestamp (…Z) and answers in UTC", async () => {
     const res = await viaHttp(base, { method: 'POST', url: '/predict', body: SEED_EXAMPLE });
     expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({ is_anomaly: false, machine_id: 'MACHINE_001', timestamp: '2024-01-15T10:30:00.000Z' });
+    expect(res.json()).toMatchObject({
+      is_anomaly: false,
+      machine_id: 'MACHINE_001',
+      timestamp: '2024-01-15T10:30:00.000Z',
+    });
   });
 
   it('accepts every ISO-8601 form, with or without offset (naive = UTC)', async () => {
@@ -84,15 +111,23 @@ describe("the seed's client code, against a real server on a free port", () => {
 
   it('allows a timestamp within the clock-skew allowance, rejects one beyond it (configurable)', async () => {
     const soon = new Date(Date.now() + 60_000).toISOString();
-    expect((await viaHttp(base, { method: 'POST', url: '/predict', body: reading({ timestamp: soon }) })).status).toBe(200);
+    expect((await viaHttp(base, { method: 'POST', url: '/predict', body: reading({ timestamp: soon }) })).status).toBe(
+      200,
+    );
     const strict = buildApp({ model, settings: { clockSkewMs: 0, now: () => Date.parse('2024-01-15T10:30:00Z') } });
     const s = await startServer(strict, { host: '127.0.0.1', port: 0 });
     try {
       await strict.state.settled;
       expect((await viaHttp(s.url, { method: 'POST', url: '/predict', body: SEED_EXAMPLE })).status).toBe(200);
-      const ahead = await viaHttp(s.url, { method: 'POST', url: '/predict', body: reading({ timestamp: '2024-01-15T10:30:01Z' }) });
+      const ahead = await viaHttp(s.url, {
+        method: 'POST',
+        url: '/predict',
+        body: reading({ timestamp: '2024-01-15T10:30:01Z' }),
+      });
       expect(ahead.status).toBe(422);
-      expect(ahead.json().issues).toEqual([{ path: 'timestamp', message: 'lies in the future (more than 0 s ahead of this clock)' }]);
+      expect(ahead.json().issues).toEqual([
+        { path: 'timestamp', message: 'lies in the future (more than 0 s ahead of this clock)' },
+      ]);
     } finally {
       // The strict app shares the test's model: stop the server without disposing it.
       await new Promise((r) => s.server.close(r));
@@ -104,7 +139,11 @@ describe('routes and fields (real server)', () => {
   it('GET / names the service, version and docs', async () => {
     const res = await viaHttp(base, { url: '/' });
     const info = serviceInfoSchema.parse(res.json());
-    expect(info).toMatchObject({ service: 'IndustrialMind Anomaly Detection', docs: '/docs', model_version: model.version });
+    expect(info).toMatchObject({
+      service: 'IndustrialMind Anomaly Detection',
+      docs: '/docs',
+      model_version: model.version,
+    });
   });
 
   it('GET /health and GET /ready report the loaded model', async () => {
@@ -121,7 +160,15 @@ describe('routes and fields (real server)', () => {
     const res = await viaHttp(base, { method: 'POST', url: '/predict', body: sent });
     expect(res.status).toBe(200);
     const body = predictionSchema(model.schema).parse(res.json());
-    expect(Object.keys(res.json())).toEqual(['is_anomaly', 'anomaly_score', 'threshold', 'confidence', 'timestamp', 'machine_id', 'contributions']);
+    expect(Object.keys(res.json())).toEqual([
+      'is_anomaly',
+      'anomaly_score',
+      'threshold',
+      'confidence',
+      'timestamp',
+      'machine_id',
+      'contributions',
+    ]);
     const [expected] = await model.predict([toReading(sent)]);
     expect(body.anomaly_score).toBe(expected!.score);
     expect(body.threshold).toBe(model.threshold);
@@ -132,7 +179,9 @@ describe('routes and fields (real server)', () => {
   });
 
   it('POST /predict/batch keeps the order of 1000 readings and scores them like Model.predict', async () => {
-    const readings = Array.from({ length: 1000 }, (_, i) => reading({ temperature: 40 + (i % 97) * 0.5, machine_id: `M${i}` }));
+    const readings = Array.from({ length: 1000 }, (_, i) =>
+      reading({ temperature: 40 + (i % 97) * 0.5, machine_id: `M${i}` }),
+    );
     const res = await viaHttp(base, { method: 'POST', url: '/predict/batch', body: { readings } });
     expect(res.status).toBe(200);
     const body = batchPredictionSchema(predictionSchema(model.schema)).parse(res.json());
@@ -152,7 +201,12 @@ describe('routes and fields (real server)', () => {
   });
 
   it('puts nosniff, no-store and the request id on API responses, and no CORS headers', async () => {
-    const res = await viaHttp(base, { method: 'POST', url: '/predict', headers: { origin: 'https://evil.example', 'x-request-id': 'trace-42' }, body: SEED_EXAMPLE });
+    const res = await viaHttp(base, {
+      method: 'POST',
+      url: '/predict',
+      headers: { origin: 'https://evil.example', 'x-request-id': 'trace-42' },
+      body: SEED_EXAMPLE,
+    });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-request-id']).toBe('trace-42');
@@ -175,9 +229,16 @@ describe('error responses (real server)', () => {
   }
 
   it('refuses a 2 MiB body with 413 in the JSON error shape', async () => {
-    const huge = JSON.stringify({ readings: Array.from({ length: 1000 }, () => reading({ machine_id: 'M'.repeat(2000) })) });
+    const huge = JSON.stringify({
+      readings: Array.from({ length: 1000 }, () => reading({ machine_id: 'M'.repeat(2000) })),
+    });
     expect(huge.length).toBeGreaterThan(1024 * 1024);
-    const res = await viaHttp(base, { method: 'POST', url: '/predict/batch', headers: { 'content-type': 'application/json' }, body: huge });
+    const res = await viaHttp(base, {
+      method: 'POST',
+      url: '/predict/batch',
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+    });
     expect(res.status).toBe(413);
     expect(errorSchema.parse(res.json()).error).toBe('payload_too_large');
   });
@@ -200,18 +261,36 @@ describe('docs generated from the same zod schemas (real server)', () => {
   it('GET /openapi.json describes every route and the reading with its ranges', async () => {
     const res = await viaHttp(base, { url: '/openapi.json' });
     expect(res.status).toBe(200);
-    const doc = res.json() as { openapi: string; paths: Record<string, object>; components: { schemas: Record<string, Record<string, unknown>> } };
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<string, object>;
+      components: { schemas: Record<string, Record<string, unknown>> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/', '/health', '/predict', '/predict/batch', '/ready']);
     const sensor = doc.components.schemas.SensorReading!;
     expect(sensor.additionalProperties).toBe(false);
     expect(sensor.required).toEqual(['timestamp', 'machine_id', 'temperature', 'vibration', 'pressure', 'power']);
-    expect((sensor.properties as Record<string, Record<string, number>>).pressure).toMatchObject({ minimum: 0, maximum: 100 });
+    expect((sensor.properties as Record<string, Record<string, number>>).pressure).toMatchObject({
+      minimum: 0,
+      maximum: 100,
+    });
     expect(sensor.example).toEqual(SEED_EXAMPLE);
     const batch = doc.components.schemas.BatchSensorReadings!;
-    expect((batch.properties as Record<string, Record<string, unknown>>).readings).toMatchObject({ minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/SensorReading' } });
+    expect((batch.properties as Record<string, Record<string, unknown>>).readings).toMatchObject({
+      minItems: 1,
+      maxItems: 1000,
+      items: { $ref: '#/components/schemas/SensorReading' },
+    });
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['AnomalyPrediction', 'BatchAnomalyPredictions', 'HealthResponse', 'ReadyResponse', 'ErrorResponse', 'ServiceInfo']),
+      expect.arrayContaining([
+        'AnomalyPrediction',
+        'BatchAnomalyPredictions',
+        'HealthResponse',
+        'ReadyResponse',
+        'ErrorResponse',
+        'ServiceInfo',
+      ]),
     );
   });
 
@@ -234,6 +313,14 @@ describe('docs generated from the same zod schemas (real server)', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.text).not.toContain('<script');
-    for (const text of ['/predict/batch', 'SensorReading', 'AnomalyPrediction', 'readings', 'no other fields', 'Temperature in Celsius']) expect(page.text).toContain(text);
+    for (const text of [
+      '/predict/batch',
+      'SensorReading',
+      'AnomalyPrediction',
+      'readings',
+      'no other fields',
+      'Temperature in Celsius',
+    ])
+      expect(page.text).toContain(text);
   });
 });

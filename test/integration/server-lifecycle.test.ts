@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
@@ -37,6 +38,30 @@ describe('live vs ready over TCP', () => {
   });
 });
 
+describe('clients that go away', () => {
+  it('survives a client that disconnects mid-body, and serves the next one', async () => {
+    const app = buildApp({ model: Model.load(path) });
+    const server = await startServer(app, { host: '127.0.0.1', port: 0 });
+    try {
+      await app.state.settled;
+      const arrived = once(server.server, 'request');
+      const req = request(`${server.url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '1000' },
+      });
+      req.on('error', () => undefined);
+      req.write('{"timestamp":');
+      const [, res] = (await arrived) as [IncomingMessage, ServerResponse];
+      req.destroy();
+      await once(res, 'close');
+      const next = await viaHttp(server.url, { method: 'POST', url: '/predict', body: SEED_EXAMPLE });
+      expect(next.status).toBe(200);
+    } finally {
+      await server.shutdown();
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, refuses new connections, then releases the model', async () => {
     const model = await Model.load(path);
@@ -45,6 +70,9 @@ describe('graceful shutdown', () => {
       schema: model.schema,
       version: model.version,
       threshold: model.threshold,
+      inputWidth: model.inputWidth,
+      stateful: model.stateful,
+      scoreMatrix: (input, n) => model.scoreMatrix(input, n),
       predict: (r) => model.predict(r),
       dispose: async () => {
         disposed = true;
@@ -58,7 +86,10 @@ describe('graceful shutdown', () => {
     // A request whose body is still arriving when shutdown begins.
     const body = JSON.stringify(SEED_EXAMPLE);
     const arrived = once(server.server, 'request');
-    const req = request(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+    const req = request(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+    });
     const response = once(req, 'response');
     req.write(body.slice(0, 20));
     await arrived;
@@ -66,7 +97,7 @@ describe('graceful shutdown', () => {
     const stopped = server.shutdown();
     expect(app.state.ready).toBe(false);
     req.end(body.slice(20));
-    const [res] = (await response) as [import('node:http').IncomingMessage];
+    const [res] = (await response) as [IncomingMessage];
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     expect(res.statusCode).toBe(200);
@@ -84,11 +115,10 @@ describe('graceful shutdown', () => {
     const app = buildApp({ model: Model.load(path) });
     const server = await startServer(app, { host: '127.0.0.1', port: 0 });
     await app.state.settled;
-    const { Agent } = await import('node:http');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const req = request(`${server.url}/health`, { agent });
-    const [socket] = (await once(req.end(), 'socket')) as [import('node:net').Socket];
-    const [first] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [socket] = (await once(req.end(), 'socket')) as [Socket];
+    const [first] = (await once(req, 'response')) as [IncomingMessage];
     first.resume();
     await once(first, 'end');
     expect(first.headers.connection).toBe('keep-alive');

@@ -10,7 +10,16 @@ function recorder() {
   const sizes: number[] = [];
   const score = async (readings: Reading[]): Promise<Prediction[]> => {
     sizes.push(readings.length);
-    return readings.map((r) => ({ row: r.row, timestamp: 0, machineId: r.machineId, isAnomaly: false, score: r.values[0]!, threshold: 1, confidence: 0, contributions: new Float64Array(1) }));
+    return readings.map((r) => ({
+      row: r.row,
+      timestamp: 0,
+      machineId: r.machineId,
+      isAnomaly: false,
+      score: r.values[0]!,
+      threshold: 1,
+      confidence: 0,
+      contributions: new Float64Array(1),
+    }));
   };
   return { sizes, score };
 }
