@@ -7,6 +7,7 @@ import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 import { serveCommand } from './serve.js';
 import { evaluateCommand } from './evaluate.js';
+import { keysCommand } from './keys.js';
 
 /**
  * The one place that turns errors into exit codes. Commands register their
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(keysCommand());
   program.addHelpText(
     'after',
     `

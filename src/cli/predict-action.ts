@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { ExitCode, ImindError, describeError, type ExitCodeValue } from '../errors.js';
 import { createPredictionWriter, outputFormatFromPath, type OutputFormat } from '../io/prediction-writer.js';
 import { formatFromPath, readBatches } from '../io/read-readings.js';
@@ -10,11 +11,12 @@ import { RowValidator } from '../schema/row-validator.js';
 import { defaultValidationOptions } from '../schema/validation-options.js';
 import { Interrupts } from './interrupts.js';
 import type { PredictOptions } from './predict.js';
+import type { RunHooks } from './predict-report.js';
 import { RowErrorReporter } from './row-error-reporter.js';
 import { startProgress } from './progress.js';
 
 /** Runs `imind predict`; returns the exit status. */
-export async function runPredict(options: PredictOptions): Promise<ExitCodeValue> {
+export async function runPredict(options: PredictOptions, hooks?: RunHooks): Promise<ExitCodeValue> {
   const interrupts = new Interrupts();
   const opened: AtomicFileSink[] = [];
   let model: Model | null = null;
@@ -22,6 +24,7 @@ export async function runPredict(options: PredictOptions): Promise<ExitCodeValue
   try {
     source = await openInput(options.input);
     model = await Model.load(options.model);
+    hooks?.onModel(model);
     const validator = new RowValidator(model.schema, defaultValidationOptions({ clockSkewMs: options.clockSkew * 1000 }));
     const outputFormat = chooseOutputFormat(options);
     let sink: Sink;
@@ -35,20 +38,29 @@ export async function runPredict(options: PredictOptions): Promise<ExitCodeValue
     const errorsFile = options.errors ? await atomicFileSink(options.errors) : null;
     if (errorsFile) opened.push(errorsFile);
     const reporter = new RowErrorReporter(errorsFile, options.quiet);
-    const writer = createPredictionWriter(outputFormat, sink, model.schema.features.map((f) => f.name));
+    const writer = createPredictionWriter(outputFormat, sink, model.schema.features.map((f) => f.name), {
+      inWorker: availableParallelism() > 1,
+    });
     const progress = options.quiet ? null : await startProgress();
     let summary: ScoreSummary;
     try {
+      const batches = readBatches(source, {
+        format: options.format ?? (options.input === '-' ? 'auto' : (formatFromPath(options.input) ?? 'auto')),
+        validator,
+        batchSize: options.batchSize,
+      });
       summary = await scoreStream({
         model,
-        batches: readBatches(source, {
-          format: options.format ?? (options.input === '-' ? 'auto' : (formatFromPath(options.input) ?? 'auto')),
-          validator,
-          batchSize: options.batchSize,
-        }),
+        batches: hooks ? hooks.tap(batches) : batches,
         writer,
         onErrors: (errors) => reporter.report(errors),
-        onProgress: progress ? (s) => progress.update(s) : undefined,
+        onProgress:
+          progress || hooks
+            ? (s) => {
+                progress?.update(s);
+                hooks?.onSummary(s);
+              }
+            : undefined,
         signal: interrupts.signal,
         outputClosed: () => sink.closedEarly,
       });

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { withSettings } from '../config/command-settings.js';
+import { settingsShape } from '../config/settings.js';
 import { defaultModelPath } from './default-model.js';
 import { parseOptions } from './parse-options.js';
 
@@ -14,6 +16,17 @@ const predictOptionsSchema = z.object({
   clockSkew: z.coerce.number().min(0).max(365 * 86_400).default(300),
   failOnAnomaly: z.boolean().default(false),
   quiet: z.boolean().default(false),
+  report: z.string().min(1).optional(),
+  drift: z.boolean().default(false),
+  ...settingsShape([
+    'config',
+    'pushgateway',
+    'pushgatewayJob',
+    'pushgatewayInstance',
+    'metricsMachineLimit',
+    'driftWarnPsi',
+    'driftAlertPsi',
+  ]),
 });
 export type PredictOptions = z.output<typeof predictOptionsSchema>;
 
@@ -37,6 +50,12 @@ export function predictCommand(): Command {
     .option('--clock-skew <seconds>', 'how far in the future a timestamp may lie', '300')
     .option('--fail-on-anomaly', 'exit with status 4 when any reading is anomalous')
     .option('-q, --quiet', 'no summary, progress or per-row messages on stderr (fatal errors still print)')
+    .option('--drift', 'compare the readings with the training distribution (PSI per feature): a table on stderr')
+    .option('--report <file>', 'write a JSON run report (rows, anomalies per machine, drift, model, duration, exit status)')
+    .option('--pushgateway <url>', 'push the run report\'s figures to a Prometheus Pushgateway (a failure only warns) [env: IMIND_PUSHGATEWAY]')
+    .option('--pushgateway-job <name>', 'job label of the pushed metrics', 'imind')
+    .option('--pushgateway-instance <name>', 'instance label of the pushed metrics')
+    .option('--config <file>', 'JSON file of settings (flags override IMIND_* variables, which override it) [env: IMIND_CONFIG]')
     .addHelpText(
       'after',
       `
@@ -53,11 +72,14 @@ Examples:
   cat readings.ndjson | imind predict - | head -3
   imind predict - --format csv --output-format csv < readings.csv > scored.csv
   # cron: alert when anything is anomalous (exit 4), keep a report of bad rows
-  0 * * * * imind predict /data/last-hour.csv -o /data/scored.csv -e /data/bad.ndjson --fail-on-anomaly -q || notify`,
+  0 * * * * imind predict /data/last-hour.csv -o /data/scored.csv -e /data/bad.ndjson --fail-on-anomaly -q || notify
+  # cron with a run report and a Pushgateway (alert rules in ops/prometheus/)
+  0 * * * * imind predict /data/last-hour.csv -o /data/scored.csv -q --report /data/run.json --pushgateway http://pushgateway:9091`,
     )
-    .action(async (input: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(predictOptionsSchema, { ...raw, input });
+    .action(async (input: string, raw: Record<string, unknown>, command: Command) => {
+      const options = parseOptions(predictOptionsSchema, { ...(await withSettings(command, raw, 'predict')), input });
       const { runPredict } = await import('./predict-action.js');
-      process.exitCode = await runPredict(options);
+      const { runWithReport } = await import('./predict-report.js');
+      process.exitCode = await runWithReport(options, (hooks) => runPredict(options, hooks));
     });
 }

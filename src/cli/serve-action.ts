@@ -1,11 +1,18 @@
 import cluster from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ExitCode, ImindError, describeError, type ExitCodeValue } from '../errors.js';
 import { Model } from '../model/model.js';
 import { buildApp } from '../server/app.js';
 import { WORKER_READY, runPrimary } from '../server/cluster.js';
+import { createServerLogger } from '../server/logging-setup.js';
+import { serveClusterMetrics } from '../server/metrics-cluster.js';
+import { monitoringFromSettings } from '../server/metrics-setup.js';
 import { startServer, type RunningServer } from '../server/server.js';
+import { keysFilePath } from '../keys/key-store.js';
+import { readKeyFile } from '../keys/key-file.js';
+import { loadServerKeys } from '../server/auth-startup.js';
+import { serveLimitsFromEnv } from '../server/limits-settings.js';
 import type { ServeOptions } from './serve.js';
 
 /** Set by the primary for its workers: the one port they all listen on. */
@@ -22,12 +29,6 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-function createLogger(level: ServeOptions['logLevel']): Logger {
-  return pino(
-    { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd: 2, sync: true }),
-  );
-}
 
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once (130/143). */
 function untilSignal(inWorker: boolean): Promise<NodeJS.Signals> {
@@ -50,12 +51,23 @@ function untilSignal(inWorker: boolean): Promise<NodeJS.Signals> {
  * start stops the server with exit status 6 (ImindError model_unusable).
  */
 export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
-  const logger = createLogger(options.logLevel);
+  monitoringFromSettings(options, false); // a usage error before anything starts
+  serveLimitsFromEnv(); // likewise
+  const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
   if (options.workers > 1 && cluster.isPrimary) {
+    await readKeyFile(keysFilePath(options.keysFile)); // an unreadable keys file stops the server once, not per worker
     // Workers asked for port 0 would each get a different port: choose one for all.
     const port = options.port === 0 ? await freePort(options.host) : options.port;
     logger.info({ workers: options.workers, host: options.host, port }, `starting ${options.workers} workers`);
-    return (await runPrimary(options.workers, logger, { [PORT_ENV]: String(port) })) as ExitCodeValue;
+    logger.warn(
+      'each worker keeps its own machine models and windows: POST /machines/{machine_id}/baseline is refused (409); fit machines with imind train --per-machine and serve them with --machines-dir',
+    );
+    const stopMetrics = options.metrics ? serveClusterMetrics() : null;
+    try {
+      return (await runPrimary(options.workers, logger, { [PORT_ENV]: String(port) })) as ExitCodeValue;
+    } finally {
+      stopMetrics?.();
+    }
   }
   if (!cluster.isWorker) return serveOne(options, logger, false);
   try {
@@ -69,17 +81,28 @@ export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
 
 async function serveOne(options: ServeOptions, logger: Logger, inWorker: boolean): Promise<ExitCodeValue> {
   const signal = untilSignal(inWorker);
+  const limits = serveLimitsFromEnv();
+  const keys = await loadServerKeys(keysFilePath(options.keysFile), logger);
   const model = Model.load(options.model);
   const app = buildApp({
     model,
-    settings: { clockSkewMs: options.clockSkew * 1000, bodyLimitBytes: options.bodyLimit },
+    settings: {
+      clockSkewMs: options.clockSkew * 1000,
+      bodyLimitBytes: options.bodyLimit,
+      machinesDir: options.machinesDir ?? null,
+      workers: options.workers,
+      hardening: limits.hardening,
+    },
+    keys: keys.verifier,
     logger,
+    monitoring: monitoringFromSettings(options, inWorker),
   });
   const port = inWorker && process.env[PORT_ENV] ? Number(process.env[PORT_ENV]) : options.port;
   let running: RunningServer;
   try {
-    running = await startServer(app, { host: options.host, port });
+    running = await startServer(app, { host: options.host, port, ...limits.listen });
   } catch (error) {
+    keys.stop();
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ImindError(
@@ -99,6 +122,7 @@ async function serveOne(options: ServeOptions, logger: Logger, inWorker: boolean
     signal,
   ]);
   if (outcome !== 'ready' && typeof outcome !== 'string') {
+    keys.stop();
     await running.shutdown();
     if (outcome instanceof ImindError) throw outcome;
     throw new ImindError('model_unusable', `the model cannot be used: ${describeError(outcome)}`);
@@ -113,6 +137,7 @@ async function serveOne(options: ServeOptions, logger: Logger, inWorker: boolean
   }
   const received = await signal;
   logger.info({ signal: received }, 'shutting down: finishing in-flight requests');
+  keys.stop();
   await running.shutdown();
   logger.info('stopped');
   return ExitCode.ok;

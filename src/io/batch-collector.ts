@@ -1,11 +1,22 @@
 import { ImindError } from '../errors.js';
 import type { Reading, RowError } from '../schema/reading.js';
+import { ReadingColumns } from '../schema/reading-columns.js';
 import { isRowError, type ColumnMap, type RowValidator } from '../schema/row-validator.js';
 
-/** Readings and row errors read from one stretch of input. */
-export interface ReadBatch {
-  readings: Reading[];
-  errors: RowError[];
+/** Readings (by column) and row errors read from one stretch of input. */
+export class ReadBatch {
+  private objects: Reading[] | null = null;
+
+  constructor(
+    readonly columns: ReadingColumns,
+    readonly errors: RowError[],
+  ) {}
+
+  /** The readings as objects (made on first use; the scoring pipeline reads `columns`). */
+  get readings(): Reading[] {
+    this.objects ??= this.columns.toReadings();
+    return this.objects;
+  }
 }
 
 /** What every format's parser does with the records it finds. */
@@ -24,7 +35,7 @@ export interface RecordParser {
  * Every record ends up in exactly one batch, as a reading or as an error.
  */
 export class BatchCollector {
-  private readings: Reading[] = [];
+  private columns: ReadingColumns;
   private errors: RowError[] = [];
   private ready: ReadBatch[] = [];
 
@@ -35,18 +46,30 @@ export class BatchCollector {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ImindError('usage', `batch size must be a positive integer, got ${batchSize}`);
     }
+    this.columns = this.newColumns();
+  }
+
+  /** An unquoted CSV record as spans of `text` (see RowValidator.validateSpans). */
+  spans(row: number, text: string, bounds: Int32Array, map: ColumnMap): void {
+    const error = this.validator.validateSpans(row, text, bounds, map, this.columns);
+    if (error !== null) this.fail(error);
+    else if (this.columns.full) this.cut();
   }
 
   cells(row: number, cells: readonly string[], map: ColumnMap): void {
     const result = this.validator.validateCells(row, cells, map);
-    if (isRowError(result)) this.fail(result);
-    else if (this.readings.push(result) >= this.batchSize) this.cut();
+    if (isRowError(result)) {
+      this.fail(result);
+    } else {
+      this.columns.push(result);
+      if (this.columns.full) this.cut();
+    }
   }
 
   object(row: number, value: unknown): void {
-    const result = this.validator.validateObject(row, value);
-    if (isRowError(result)) this.fail(result);
-    else if (this.readings.push(result) >= this.batchSize) this.cut();
+    const error = this.validator.validateObjectInto(row, value, this.columns);
+    if (error !== null) this.fail(error);
+    else if (this.columns.full) this.cut();
   }
 
   error(row: number, field: string | null, message: string): void {
@@ -62,7 +85,7 @@ export class BatchCollector {
 
   /** Cuts the last, partial batch (if it holds anything) and hands out everything left. */
   finish(): ReadBatch[] {
-    if (this.readings.length > 0 || this.errors.length > 0) this.cut();
+    if (this.columns.count > 0 || this.errors.length > 0) this.cut();
     return this.take();
   }
 
@@ -71,8 +94,12 @@ export class BatchCollector {
   }
 
   private cut(): void {
-    this.ready.push({ readings: this.readings, errors: this.errors });
-    this.readings = [];
+    this.ready.push(new ReadBatch(this.columns, this.errors));
+    this.columns = this.newColumns();
     this.errors = [];
+  }
+
+  private newColumns(): ReadingColumns {
+    return new ReadingColumns(this.validator.schema.features.length, this.batchSize);
   }
 }

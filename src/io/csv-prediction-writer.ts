@@ -1,15 +1,16 @@
-import type { Prediction } from '../model/prediction.js';
+import { predictionColumns, type Prediction, type PredictionColumns } from '../model/prediction.js';
+import { ByteBuilder } from './byte-builder.js';
+import { PredictionRows, utf8 } from './prediction-fields.js';
 import type { PredictionWriter } from './prediction-writer.js';
 import type { Sink } from './sinks.js';
-import { LastValueCache, TimestampFormatter, csvField, csvNumber } from './text-format.js';
+import { csvField } from './text-format.js';
 
-/** CSV with a header line; machine_id quoted when it needs it, numbers at full precision. */
+/** CSV with a header line; machine_id quoted when it needs it; numbers as in PredictionRows, empty when not finite. */
 export class CsvPredictionWriter implements PredictionWriter {
   private readonly header: string;
   private started = false;
-  private readonly timestamps = new TimestampFormatter();
-  private readonly machineIds = new LastValueCache<string>(csvField);
-  private readonly thresholds = new LastValueCache<number>(csvNumber);
+  private readonly rows: PredictionRows;
+  private readonly out = new ByteBuilder();
 
   constructor(
     private readonly sink: Sink,
@@ -19,33 +20,36 @@ export class CsvPredictionWriter implements PredictionWriter {
       'row,timestamp,machine_id,is_anomaly,anomaly_score,threshold,confidence' +
       featureNames.map((name) => `,contrib_${name}`).join('') +
       '\n';
+    const comma = utf8(',');
+    const none = utf8('');
+    this.rows = new PredictionRows(
+      {
+        start: none,
+        afterRow: comma,
+        afterTimestamp: comma,
+        normal: utf8(',false,'),
+        anomaly: utf8(',true,'),
+        afterScore: comma,
+        afterThreshold: comma,
+        contributions: featureNames.map(() => comma),
+        end: utf8('\n'),
+      },
+      '',
+      csvField,
+    );
   }
 
   async write(batch: readonly Prediction[]): Promise<void> {
-    let out = '';
+    await this.writeColumns(predictionColumns(batch, this.featureNames.length));
+  }
+
+  async writeColumns(batch: PredictionColumns): Promise<void> {
     if (!this.started) {
       this.started = true;
-      out = this.header;
+      this.out.text(this.header);
     }
-    const k = this.featureNames.length;
-    for (const p of batch) {
-      out +=
-        p.row +
-        ',' +
-        this.timestamps.format(p.timestamp) +
-        ',' +
-        this.machineIds.get(p.machineId) +
-        (p.isAnomaly ? ',true,' : ',false,') +
-        csvNumber(p.score) +
-        ',' +
-        this.thresholds.get(p.threshold) +
-        ',' +
-        csvNumber(p.confidence);
-      const c = p.contributions;
-      for (let i = 0; i < k; i++) out += ',' + csvNumber(c[i] ?? Number.NaN);
-      out += '\n';
-    }
-    await this.sink.write(out);
+    this.rows.write(this.out, batch);
+    await this.sink.write(this.out.take());
   }
 
   async close(): Promise<void> {

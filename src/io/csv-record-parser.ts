@@ -33,8 +33,8 @@ export class CsvRecordParser implements RecordParser {
   private map: ColumnMap | null = null;
   private headerLength = 0;
   private rows = 0;
-  /** Reused for every fast-path record: the validator reads the cells and keeps none of the array. */
-  private readonly lineCells: string[] = [];
+  /** Cell boundaries of the current fast-path record: cell k is text[bounds[2k], bounds[2k+1]). */
+  private bounds: Int32Array = new Int32Array(64);
 
   // State of a record on the quoted path, kept across chunks.
   private inRecord = false;
@@ -124,22 +124,25 @@ export class CsvRecordParser implements RecordParser {
       if (length > max) {
         this.oversize(this.rows + 1);
       } else if (length > 0 && (text.charCodeAt(p) > 32 || text.slice(p, end).trim() !== '')) {
-        const cells = this.lineCells;
-        cells.length = 0;
+        // Cut the line into cells as [start, end) pairs in `bounds`: no substring per cell.
+        let bounds = this.bounds;
+        let count = 0;
         let s = p;
         for (;;) {
           if (dp < s) {
             dp = text.indexOf(d, s);
             if (dp < 0) dp = n;
           }
+          if (2 * count + 2 > bounds.length) bounds = this.growBounds();
+          bounds[2 * count] = s;
           if (dp >= end) {
-            cells.push(text.slice(s, end));
+            bounds[2 * count++ + 1] = end;
             break;
           }
-          cells.push(text.slice(s, dp));
+          bounds[2 * count++ + 1] = dp;
           s = dp + 1;
         }
-        this.record(cells);
+        this.spanRecord(text, count);
       }
       p = nl + 1;
     }
@@ -268,6 +271,29 @@ export class CsvRecordParser implements RecordParser {
     } else {
       this.collector.cells(row, cells, this.map);
     }
+  }
+
+  /** A fast-path record of `count` cells, held in `bounds`. */
+  private spanRecord(text: string, count: number): void {
+    if (this.map === null) {
+      const cells: string[] = [];
+      for (let k = 0; k < count; k++) cells.push(text.slice(this.bounds[2 * k], this.bounds[2 * k + 1]));
+      this.header(cells);
+      return;
+    }
+    const row = ++this.rows;
+    if (count !== this.headerLength) {
+      this.collector.error(row, null, `row has ${count} fields, the header has ${this.headerLength}`);
+    } else {
+      this.collector.spans(row, text, this.bounds, this.map);
+    }
+  }
+
+  private growBounds(): Int32Array {
+    const grown = new Int32Array(this.bounds.length * 2);
+    grown.set(this.bounds);
+    this.bounds = grown;
+    return grown;
   }
 
   private header(cells: string[]): void {

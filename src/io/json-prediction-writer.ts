@@ -1,56 +1,47 @@
-import type { Prediction } from '../model/prediction.js';
+import { predictionColumns, type Prediction, type PredictionColumns } from '../model/prediction.js';
+import { ByteBuilder } from './byte-builder.js';
+import { PredictionRows, utf8, type RowPieces } from './prediction-fields.js';
 import type { PredictionWriter } from './prediction-writer.js';
 import type { Sink } from './sinks.js';
-import { LastValueCache, TimestampFormatter, jsonNumber } from './text-format.js';
 
-/** Builds the JSON text of one prediction by concatenation (no object, no JSON.stringify per row). */
-class PredictionJson {
-  private readonly keys: string[];
-  private readonly timestamps = new TimestampFormatter();
-  private readonly machineIds = new LastValueCache<string>((id) => JSON.stringify(id));
-  private readonly thresholds = new LastValueCache<number>(jsonNumber);
-
-  constructor(featureNames: readonly string[]) {
-    this.keys = featureNames.map((name, i) => `${i === 0 ? '' : ','}${JSON.stringify(name)}:`);
-  }
-
-  text(p: Prediction): string {
-    let out =
-      '{"row":' +
-      p.row +
-      ',"timestamp":"' +
-      this.timestamps.format(p.timestamp) +
-      '","machine_id":' +
-      this.machineIds.get(p.machineId) +
-      (p.isAnomaly ? ',"is_anomaly":true,"anomaly_score":' : ',"is_anomaly":false,"anomaly_score":') +
-      jsonNumber(p.score) +
-      ',"threshold":' +
-      this.thresholds.get(p.threshold) +
-      ',"confidence":' +
-      jsonNumber(p.confidence) +
-      ',"contributions":{';
-    const keys = this.keys;
-    const c = p.contributions;
-    for (let i = 0; i < keys.length; i++) out += keys[i]! + jsonNumber(c[i] ?? Number.NaN);
-    return out + '}}';
-  }
+/** The pieces of a prediction's JSON object around its values (no object, no JSON.stringify per row). */
+function jsonPieces(featureNames: readonly string[], start: string, end: string): RowPieces {
+  return {
+    start: utf8(`${start}{"row":`),
+    afterRow: utf8(',"timestamp":"'),
+    afterTimestamp: utf8('","machine_id":'),
+    normal: utf8(',"is_anomaly":false,"anomaly_score":'),
+    anomaly: utf8(',"is_anomaly":true,"anomaly_score":'),
+    afterScore: utf8(',"threshold":'),
+    afterThreshold: utf8(',"confidence":'),
+    contributions: featureNames.map((name, i) =>
+      utf8(`${i === 0 ? ',"contributions":{' : ','}${JSON.stringify(name)}:`),
+    ),
+    end: utf8(`}}${end}`),
+  };
 }
 
-/** One JSON object per line. */
+const jsonString = (id: string): string => JSON.stringify(id);
+
+/** One JSON object per line; numbers as in PredictionRows, null when not finite. */
 export class NdjsonPredictionWriter implements PredictionWriter {
-  private readonly json: PredictionJson;
+  private readonly rows: PredictionRows;
+  private readonly out = new ByteBuilder();
 
   constructor(
     private readonly sink: Sink,
-    featureNames: readonly string[],
+    private readonly featureNames: readonly string[],
   ) {
-    this.json = new PredictionJson(featureNames);
+    this.rows = new PredictionRows(jsonPieces(featureNames, '', '\n'), 'null', jsonString);
   }
 
   async write(batch: readonly Prediction[]): Promise<void> {
-    let out = '';
-    for (const p of batch) out += this.json.text(p) + '\n';
-    await this.sink.write(out);
+    await this.writeColumns(predictionColumns(batch, this.featureNames.length));
+  }
+
+  async writeColumns(batch: PredictionColumns): Promise<void> {
+    this.rows.write(this.out, batch);
+    await this.sink.write(this.out.take());
   }
 
   async close(): Promise<void> {}
@@ -58,20 +49,33 @@ export class NdjsonPredictionWriter implements PredictionWriter {
 
 /** One JSON array, streamed: "[" before the first object, "]" at close ("[]" when there were none). */
 export class JsonArrayPredictionWriter implements PredictionWriter {
-  private readonly json: PredictionJson;
+  private readonly first: PredictionRows;
+  private readonly rest: PredictionRows;
+  private readonly out = new ByteBuilder();
   private count = 0;
 
   constructor(
     private readonly sink: Sink,
-    featureNames: readonly string[],
+    private readonly featureNames: readonly string[],
   ) {
-    this.json = new PredictionJson(featureNames);
+    this.first = new PredictionRows(jsonPieces(featureNames, '[\n', ''), 'null', jsonString);
+    this.rest = new PredictionRows(jsonPieces(featureNames, ',\n', ''), 'null', jsonString);
   }
 
   async write(batch: readonly Prediction[]): Promise<void> {
-    let out = '';
-    for (const p of batch) out += (this.count++ === 0 ? '[\n' : ',\n') + this.json.text(p);
-    await this.sink.write(out);
+    await this.writeColumns(predictionColumns(batch, this.featureNames.length));
+  }
+
+  async writeColumns(batch: PredictionColumns): Promise<void> {
+    if (batch.count === 0) return;
+    if (this.count === 0) {
+      this.first.write(this.out, batch, 0, 1);
+      this.rest.write(this.out, batch, 1);
+    } else {
+      this.rest.write(this.out, batch);
+    }
+    this.count += batch.count;
+    await this.sink.write(this.out.take());
   }
 
   async close(): Promise<void> {

@@ -7,10 +7,11 @@ import { ImindError, describeError } from '../errors.js';
 /** Where a writer's text goes. */
 export interface Sink {
   /**
-   * Writes text and resolves when the sink can take more (after 'drain' when
-   * the stream's buffer is full). After the reader has gone it does nothing.
+   * Writes text (a string, or UTF-8 bytes the sink may keep until written) and
+   * resolves when the sink can take more (after 'drain' when the stream's
+   * buffer is full). After the reader has gone it does nothing.
    */
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   /** The reader went away (EPIPE, as under `| head`): stop producing output and end quietly (exit 0). */
   readonly closedEarly: boolean;
 }
@@ -53,7 +54,7 @@ export class StreamSink implements Sink {
     return this.gone;
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.ended() || text.length === 0) return;
     if (!this.stream.write(text) && !this.ended()) await this.drained();
     this.ended();
@@ -115,9 +116,9 @@ export class MemorySink implements Sink {
   /** How many write calls carried text. */
   writes = 0;
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (text.length === 0) return;
-    this.parts.push(text);
+    this.parts.push(typeof text === 'string' ? text : Buffer.from(text).toString('utf8'));
     this.writes++;
   }
 
@@ -146,9 +147,15 @@ export async function atomicFileSink(path: string): Promise<AtomicFileSink> {
   return new AtomicFile(path, tempPath, handle);
 }
 
+/**
+ * Keeps one write in flight: write() resolves as soon as the previous write has
+ * finished, so the next batch is formatted while the kernel copies this one (a
+ * write error surfaces at the next write or at commit).
+ */
 class AtomicFile implements AtomicFileSink {
   readonly closedEarly = false;
   private state: 'open' | 'committed' | 'aborted' = 'open';
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -156,10 +163,16 @@ class AtomicFile implements AtomicFileSink {
     private readonly handle: FileHandle,
   ) {}
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.state !== 'open') throw new Error(`write after ${this.state}`);
     if (text.length === 0) return;
-    const bytes = Buffer.from(text, 'utf8');
+    await this.inFlight;
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    this.inFlight = this.writeAll(bytes);
+    this.inFlight.catch(() => undefined); // observed by the next write or commit
+  }
+
+  private async writeAll(bytes: Uint8Array): Promise<void> {
     try {
       for (let offset = 0; offset < bytes.length;) {
         const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
@@ -173,12 +186,13 @@ class AtomicFile implements AtomicFileSink {
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new Error(`commit after ${this.state}`);
     try {
+      await this.inFlight;
       await this.handle.sync();
       await this.handle.close();
       await rename(this.tempPath, this.path);
     } catch (error) {
       await this.abort();
-      throw unwritable(this.path, error);
+      throw error instanceof ImindError ? error : unwritable(this.path, error);
     }
     this.state = 'committed';
     await syncFolder(dirname(this.path));
@@ -187,6 +201,7 @@ class AtomicFile implements AtomicFileSink {
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
+    await this.inFlight.catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
   }

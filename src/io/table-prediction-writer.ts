@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { Prediction } from '../model/prediction.js';
+import { predictionColumns, type Prediction, type PredictionColumns } from '../model/prediction.js';
 import type { PredictionWriter } from './prediction-writer.js';
 import type { Sink } from './sinks.js';
 import { TimestampFormatter, significant4 } from './text-format.js';
@@ -24,9 +24,13 @@ export class TablePredictionWriter implements PredictionWriter {
   ) {}
 
   async write(batch: readonly Prediction[]): Promise<void> {
-    for (const p of batch) {
+    await this.writeColumns(predictionColumns(batch, this.featureNames.length));
+  }
+
+  async writeColumns(batch: PredictionColumns): Promise<void> {
+    for (let i = 0; i < batch.count; i++) {
       if (this.rendered || this.rows.length >= TABLE_ROW_LIMIT) this.hidden++;
-      else this.rows.push(this.cells(p));
+      else this.rows.push(this.cells(batch, i));
     }
     if (!this.rendered && this.rows.length >= TABLE_ROW_LIMIT) await this.render();
   }
@@ -50,27 +54,27 @@ export class TablePredictionWriter implements PredictionWriter {
     await this.sink.write(`${table.toString()}\n`);
   }
 
-  private cells(p: Prediction): string[] {
+  private cells(batch: PredictionColumns, i: number): string[] {
     return [
-      String(p.row),
-      this.timestamps.format(p.timestamp),
-      p.machineId,
-      p.isAnomaly ? 'yes' : 'no',
-      significant4(p.score),
-      significant4(p.threshold),
-      significant4(p.confidence),
-      this.topSensor(p.contributions),
+      String(batch.rows[i]),
+      this.timestamps.format(batch.timestamps[i]!),
+      batch.machineIds[i]!,
+      batch.isAnomaly[i] === 1 ? 'yes' : 'no',
+      significant4(batch.scores[i]!),
+      significant4(batch.thresholds[i]!),
+      significant4(batch.confidence[i]!),
+      this.topSensor(batch.contributions, i * batch.width),
     ];
   }
 
   /** The feature with the largest share of the score, with the share in percent. */
-  private topSensor(contributions: Float64Array): string {
+  private topSensor(contributions: ArrayLike<number>, offset: number): string {
     let best = -1;
     for (let i = 0; i < this.featureNames.length; i++) {
-      const c = contributions[i] ?? 0;
-      if (c > 0 && (best < 0 || c > contributions[best]!)) best = i;
+      const c = contributions[offset + i]!;
+      if (c > 0 && (best < 0 || c > contributions[offset + best]!)) best = i;
     }
     if (best < 0) return '-';
-    return `${this.featureNames[best]} (${(contributions[best]! * 100).toFixed(1)}%)`;
+    return `${this.featureNames[best]} (${(contributions[offset + best]! * 100).toFixed(1)}%)`;
   }
 }

@@ -33,8 +33,18 @@ const DAY_MS = 86_400_000;
 export class TimestampFormatter {
   private dayStart = Number.NaN;
   private datePart = '';
+  private lastMs = Number.NaN;
+  private lastText = '';
 
   format(epochMs: number): string {
+    // Readings of several machines often share a timestamp.
+    if (epochMs === this.lastMs) return this.lastText;
+    this.lastText = this.text(epochMs);
+    this.lastMs = epochMs;
+    return this.lastText;
+  }
+
+  private text(epochMs: number): string {
     let rel = epochMs - this.dayStart;
     if (!(rel >= 0 && rel < DAY_MS) || !Number.isInteger(epochMs)) {
       const iso = formatTimestamp(epochMs);
@@ -55,6 +65,29 @@ export class TimestampFormatter {
       THREE_DIGITS[rel % 1000]! +
       'Z'
     );
+  }
+}
+
+/**
+ * Remembers the text of the strings seen (machine ids repeat, interleaved, row
+ * after row); forgets them all once it holds `limit`, so memory stays bounded.
+ */
+export class TextCache {
+  private readonly texts = new Map<string, string>();
+
+  constructor(
+    private readonly render: (value: string) => string,
+    private readonly limit = 4096,
+  ) {}
+
+  get(value: string): string {
+    let text = this.texts.get(value);
+    if (text === undefined) {
+      if (this.texts.size >= this.limit) this.texts.clear();
+      text = this.render(value);
+      this.texts.set(value, text);
+    }
+    return text;
   }
 }
 

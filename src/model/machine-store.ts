@@ -40,17 +40,26 @@ export interface StoredMachineModel extends ModelFiles {
   machineId: string;
 }
 
+export interface MachineModelProblem {
+  machineId: string;
+  message: string;
+}
+
 /** Reads every machine model under root; a missing root is an empty store. Broken entries are returned as problems. */
-export async function loadMachineModels(root: string): Promise<{ models: StoredMachineModel[]; problems: string[] }> {
+export async function loadMachineModels(
+  root: string,
+): Promise<{ models: StoredMachineModel[]; problems: MachineModelProblem[] }> {
   let names: string[];
   try {
-    names = await readdir(root);
+    // Only folders hold models; other files (a README, say) are not machines.
+    const entries = await readdir(root, { withFileTypes: true });
+    names = entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { models: [], problems: [] };
     throw new ImindError('model_unusable', `cannot read the machine model folder ${root}`);
   }
   const models: StoredMachineModel[] = [];
-  const problems: string[] = [];
+  const problems: MachineModelProblem[] = [];
   for (const name of names.sort()) {
     if (name.includes('.imind-tmp-')) continue;
     const machineId = machineIdFromFolder(name);
@@ -58,7 +67,7 @@ export async function loadMachineModels(root: string): Promise<{ models: StoredM
     try {
       models.push({ machineId, ...(await readModelFiles(join(root, name))) });
     } catch (error) {
-      problems.push(`${machineId}: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push({ machineId, message: error instanceof Error ? error.message : String(error) });
     }
   }
   return { models, problems };

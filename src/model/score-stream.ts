@@ -1,6 +1,7 @@
 import type { RowError } from '../schema/reading.js';
 import type { ReadBatch } from '../io/read-readings.js';
 import type { PredictionWriter } from '../io/prediction-writer.js';
+import { ColumnScorer } from './column-scorer.js';
 import type { Model } from './model.js';
 
 /** What a scoring run did: every input row is counted once, as scored or invalid. */
@@ -42,21 +43,23 @@ export async function scoreStream(options: ScoreStreamOptions): Promise<ScoreSum
     durationMs: 0,
     outputClosedEarly: false,
   };
+  const scorer = new ColumnScorer(options.model);
   for await (const batch of abortable(options.batches, options.signal)) {
     if (batch.errors.length > 0) {
       summary.rowsInvalid += batch.errors.length;
       await options.onErrors(batch.errors);
     }
-    if (batch.readings.length > 0) {
-      const predictions = await options.model.predict(batch.readings);
-      for (const p of predictions) {
-        if (p.isAnomaly) {
+    if (batch.columns.count > 0) {
+      const predictions = await scorer.score(batch.columns);
+      for (let i = 0; i < predictions.count; i++) {
+        if (predictions.isAnomaly[i] === 1) {
+          const id = predictions.machineIds[i]!;
           summary.anomalies++;
-          summary.anomaliesByMachine.set(p.machineId, (summary.anomaliesByMachine.get(p.machineId) ?? 0) + 1);
+          summary.anomaliesByMachine.set(id, (summary.anomaliesByMachine.get(id) ?? 0) + 1);
         }
       }
-      summary.rowsScored += predictions.length;
-      await options.writer.write(predictions);
+      summary.rowsScored += predictions.count;
+      await options.writer.writeColumns(predictions);
     }
     summary.rowsRead = summary.rowsScored + summary.rowsInvalid;
     options.onProgress?.(summary);
@@ -69,26 +72,43 @@ export async function scoreStream(options: ScoreStreamOptions): Promise<ScoreSum
   return summary;
 }
 
-/** Iterates `source`, rejecting as soon as `signal` aborts, even while a read is pending. */
+/**
+ * Iterates `source`, rejecting as soon as `signal` aborts, even while a read is
+ * pending. Each wait listens for the abort only while it lasts: a race against
+ * one long-lived "aborted" promise would keep every batch alive (each race
+ * leaves a reaction on that promise, holding its result) -- the whole input in
+ * memory.
+ */
 async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   if (!signal) return yield* source;
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => {});
   try {
     for (;;) {
       signal.throwIfAborted();
-      const next = await Promise.race([iterator.next(), aborted]);
+      const next = await untilAborted(iterator.next(), signal);
       if (next.done) return;
       yield next.value;
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
     if (signal.aborted) void iterator.return?.()?.catch(() => {});
     else await iterator.return?.();
   }
+}
+
+/** `promise`, or a rejection with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

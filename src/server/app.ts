@@ -7,15 +7,25 @@ import { ClientGoneError } from './read-body.js';
 import { requestIdFor } from './request-id.js';
 import { sendError } from './respond.js';
 import { buildRoutes, type Context, type Handler } from './routes.js';
+import { logMachines } from './machine-log.js';
+import { takeTemplates } from './path-templates.js';
+import type { RequestNote } from './logging-access.js';
+import { AppMonitoring, UNKNOWN_ROUTE, type MonitoringOptions } from './metrics-setup.js';
 import type { ScoringModel } from './scoring-service.js';
+import type { ApiKeyVerifier } from './auth-keys.js';
+import { RequestGate, deadlineExceeded } from './limits-gate.js';
 import { defaultServerSettings, type ServerSettings } from './settings.js';
 
 export interface AppOptions {
   /** The model, or the promise of one: the app answers at once and is ready when it resolves. */
   model: ScoringModel | Promise<ScoringModel>;
   settings?: Partial<ServerSettings>;
-  /** Where the app logs (unexpected errors with their request id, access lines at debug); silent by default. */
+  /** Where the app logs (unexpected errors with their request id, one access line per request at info); silent by default. */
   logger?: Logger;
+  /** Metrics (GET /metrics) and drift (GET /monitoring/drift) options; false turns them off. On by default. */
+  monitoring?: MonitoringOptions;
+  /** The API keys to require (see auth-policy.ts); null or absent: the API is open. */
+  keys?: ApiKeyVerifier | null;
 }
 
 /** The HTTP API as a node:http request listener; it never listens itself (see server.ts). */
@@ -25,6 +35,8 @@ export interface App {
   readonly state: ModelState;
   readonly settings: ServerSettings;
   readonly logger: Logger;
+  /** Limits applied before routing (keys, CORS, in flight, rate, deadline). */
+  readonly gate: RequestGate;
   /** From now on /ready and the scoring routes answer 503 and every response closes its connection. */
   beginShutdown(): void;
   /** Releases the model; call after the server stopped and in-flight requests ended. */
@@ -33,8 +45,17 @@ export interface App {
 
 const CLOSE = ['connection', 'close'];
 
-class RequestContext implements Context {
+class RequestContext implements Context, RequestNote {
   bodyDone = false;
+  params: Record<string, string> | undefined = undefined;
+  /** The matched route's template, the label of its metrics and log line. */
+  route = UNKNOWN_ROUTE;
+  readonly started = performance.now();
+  machineId: string | undefined = undefined;
+  isAnomaly: boolean | undefined = undefined;
+  readings: number | undefined = undefined;
+  anomalies: number | undefined = undefined;
+  deadline: number | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -52,16 +73,27 @@ class RequestContext implements Context {
 export function buildApp(options: AppOptions): App {
   const settings = defaultServerSettings(options.settings);
   const logger = options.logger ?? pino({ level: 'silent' });
-  const state = new ModelState(options.model, settings);
+  const monitoring = new AppMonitoring(options.monitoring);
+  const state = new ModelState(monitoring.instrument(options.model), settings);
   const routes = buildRoutes({ state, settings, docs: new DocsPages(settings.serviceName) });
-  const accessLog = logger.isLevelEnabled('debug');
+  const routeNames = monitoring.addRoutes(routes, state);
+  const templated = takeTemplates(routes);
+  const observer = monitoring.observer(logger, state);
+  const gate = new RequestGate(
+    settings.hardening,
+    options.keys ?? null,
+    (ctx) => fail(ctx as RequestContext, deadlineExceeded()),
+    logger,
+  );
 
   state.settled.then(
-    (service) =>
+    (service) => {
       logger.info(
         { model_version: service.model.version, ms: Math.round(state.uptimeSeconds() * 1000) },
         'model loaded and tested: ready',
-      ),
+      );
+      logMachines(logger, service, settings);
+    },
     (error: unknown) => logger.error({ reason: state.failure, err: error }, `model unavailable: ${state.failure}`),
   );
 
@@ -84,25 +116,24 @@ export function buildApp(options: AppOptions): App {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const ctx = new RequestContext(req, res, requestIdFor(req.headers['x-request-id']), state);
-    if (accessLog) {
-      const started = performance.now();
-      res.once('finish', () =>
-        logger.debug(
-          {
-            request_id: ctx.id,
-            method: req.method,
-            url: req.url,
-            status: res.statusCode,
-            ms: Math.round((performance.now() - started) * 1000) / 1000,
-          },
-          'request',
-        ),
-      );
-    }
+    observer?.begin(ctx);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const route = routes.get(path);
+    let route = routes.get(path);
+    if (route === undefined && templated.size > 0) {
+      const match = templated.match(path);
+      if (match) {
+        route = match.value;
+        ctx.params = match.params;
+      }
+    }
+    if (route !== undefined) ctx.route = routeNames.get(route) ?? UNKNOWN_ROUTE;
+    const gated = gate.admit(ctx, path, route);
+    if (gated !== null) {
+      if (gated !== 'answered') fail(ctx, gated);
+      return;
+    }
     if (route === undefined) {
       fail(
         ctx,
@@ -135,11 +166,13 @@ export function buildApp(options: AppOptions): App {
     state,
     settings,
     logger,
+    gate,
     beginShutdown() {
       state.shuttingDown = true;
     },
     async close() {
       state.shuttingDown = true;
+      monitoring.close();
       await state.settled.catch(() => undefined);
       await state.dispose();
     },

@@ -9,24 +9,36 @@ export type HttpErrorCode =
   | 'bad_request'
   | 'empty_body'
   | 'malformed_json'
+  | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'too_many_requests'
   | 'unsupported_media_type'
   | 'headers_too_large'
   | 'request_timeout'
   | 'validation_failed'
   | 'internal'
   | 'not_ready'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'overloaded'
+  | 'deadline_exceeded';
 
 export const STATUS_OF: Record<HttpErrorCode, number> = {
   bad_request: 400,
   empty_body: 400,
   malformed_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
+  too_many_requests: 429,
   unsupported_media_type: 415,
   headers_too_large: 431,
   request_timeout: 408,
@@ -34,6 +46,8 @@ export const STATUS_OF: Record<HttpErrorCode, number> = {
   internal: 500,
   not_ready: 503,
   shutting_down: 503,
+  overloaded: 503,
+  deadline_exceeded: 504,
 };
 
 /** One field at fault: `path` is dotted from the body root (`readings.7.pressure`; "" for the body itself). */

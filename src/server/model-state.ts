@@ -1,4 +1,4 @@
-import { describeError } from '../errors.js';
+import { ImindError, describeError } from '../errors.js';
 import type { HealthStatus } from './api-schemas.js';
 import { ScoringService, type ScoringModel } from './scoring-service.js';
 import type { ServerSettings } from './settings.js';
@@ -27,12 +27,17 @@ export class ModelState {
         model = await source;
         const service = new ScoringService(model, settings);
         await service.selfTest();
+        await service.machines.loadStored();
         this.service = service;
         this.phase = 'ready';
         return service;
       } catch (error) {
         this.phase = 'failed';
-        this.failure = model ? `model self-test failed: ${describeError(error)}` : describeError(error);
+        // An ImindError after the load is the machines folder's (unreadable): it says so itself.
+        this.failure =
+          model && !(error instanceof ImindError)
+            ? `model self-test failed: ${describeError(error)}`
+            : describeError(error);
         if (model) await model.dispose().catch(() => undefined);
         throw error;
       }
@@ -58,6 +63,9 @@ export class ModelState {
   async dispose(): Promise<void> {
     const service = this.service;
     this.service = null;
-    if (service) await service.model.dispose();
+    if (service) {
+      await service.machines.dispose();
+      await service.model.dispose();
+    }
   }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ApiSchemas } from './api-schemas.js';
+import { machineDocs } from './machine-openapi.js';
+import { DEFAULT_MACHINE_SETTINGS, type MachineSettings } from './machine-settings.js';
 
 export interface OpenApiInfo {
   title: string;
@@ -7,6 +9,8 @@ export interface OpenApiInfo {
   modelVersion: string;
   features: readonly string[];
   bodyLimitBytes: number;
+  /** The baseline route's limits (defaults: DEFAULT_MACHINE_SETTINGS). */
+  machines?: Pick<MachineSettings, 'maxBaselineReadings' | 'baselineBodyLimitBytes'>;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -40,6 +44,7 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
   registry.add(schemas.ready, { id: 'ReadyResponse' });
   registry.add(schemas.serviceInfo, { id: 'ServiceInfo' });
   registry.add(schemas.error, { id: 'ErrorResponse' });
+  const machinePaths = machineDocs(registry, schemas, info.machines ?? DEFAULT_MACHINE_SETTINGS);
   const generated = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
   const components: Record<string, unknown> = {};
   for (const [id, schema] of Object.entries(generated.schemas)) {
@@ -104,6 +109,7 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           },
         },
       },
+      ...machinePaths,
     },
     components: {
       schemas: components,

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error.js';
+import { scanJsonLimits, type JsonScanLimits } from './limits-json-scan.js';
 
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
@@ -60,8 +62,21 @@ export function checkBodyHeaders(req: IncomingMessage, limit: number): void {
   }
 }
 
-/** Reads the body (at most `limit` bytes) and parses it as JSON. Call checkBodyHeaders first. */
-export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+const DEFAULT_SCAN_LIMITS: JsonScanLimits = { maxDepth: 64, maxStringChars: 10_000 };
+
+/**
+ * Reads the body (at most `limit` bytes) and parses it as JSON. Call
+ * checkBodyHeaders first. Before parsing, the bytes must be UTF-8 (400), and
+ * a pre-scan enforces `scan`: a string longer than maxStringChars is a 422
+ * naming its field; containers nested deeper than maxDepth are replaced by
+ * null unread (no API body is valid that deep, so validation answers 422
+ * naming the outermost field at fault).
+ */
+export function readJsonBody(
+  req: IncomingMessage,
+  limit: number,
+  scan: JsonScanLimits = DEFAULT_SCAN_LIMITS,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let first: Buffer | null = null;
     let chunks: Buffer[] | null = null;
@@ -91,9 +106,19 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
         reject(new HttpError('empty_body', EMPTY));
         return;
       }
-      let text = bytes.toString('utf8');
+      if (!isUtf8(bytes)) {
+        reject(new HttpError('malformed_json', 'the request body is not valid UTF-8'));
+        return;
+      }
+      const scanned = scanJsonLimits(bytes, scan);
+      if (scanned.kind === 'long_string') {
+        reject(longString(scanned.path, scanned.key, scan.maxStringChars));
+        return;
+      }
+      let text = scanned.kind === 'cut' ? scanned.text : bytes.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
+        if (scanned.kind === 'unterminated') throw new SyntaxError('unterminated');
         resolve(JSON.parse(text));
       } catch {
         reject(
@@ -115,4 +140,9 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     // 'close' before 'end': the client went away mid-body.
     req.once('close', gone);
   });
+}
+
+function longString(path: string, key: boolean, max: number): HttpError {
+  const message = key ? `has a field name longer than ${max} characters` : `is longer than ${max} characters`;
+  return new HttpError('validation_failed', `${path || 'body'} ${message}`, { issues: [{ path, message }] });
 }

@@ -114,7 +114,9 @@ export class RequestValidator {
         }));
       case 'invalid_type':
         if (input === undefined) return [{ path: at, message: 'is missing' }];
-        if (typeof input === 'number') return [{ path: at, message: 'is not a finite number' }];
+        // A number where a number belongs failed only for being NaN or infinite (1e309 parses to Infinity).
+        if (typeof input === 'number' && issue.expected === 'number')
+          return [{ path: at, message: 'is not a finite number' }];
         return [{ path: at, message: `must be ${article(issue.expected)}, got ${describeJsonType(input)}` }];
       case 'too_big':
       case 'too_small': {

@@ -17,6 +17,8 @@ export function send(
   extra?: readonly string[],
   contentType: string = JSON_TYPE,
 ): void {
+  // Answered already (504 at the request's deadline): the late result is dropped.
+  if (res.headersSent) return;
   const headers: (string | number)[] = [
     'content-type',
     contentType,

@@ -9,9 +9,11 @@ import { checkBodyHeaders, readJsonBody } from './read-body.js';
 import { send } from './respond.js';
 import type { ScoringService } from './scoring-service.js';
 import type { ServerSettings } from './settings.js';
+import { addMachineRoutes } from './machine-routes.js';
+import type { RequestNote } from './logging-access.js';
 
-/** One request being handled. */
-export interface Context {
+/** One request being handled (handlers note what they scored for its access-log line). */
+export interface Context extends RequestNote {
   req: IncomingMessage;
   res: ServerResponse;
   id: string;
@@ -19,6 +21,10 @@ export interface Context {
   readonly extra: string[] | undefined;
   /** True once the request body was read to its end (or there was none to read). */
   bodyDone: boolean;
+  /** Path parameters of a templated route (`/machines/{machine_id}`), still percent-encoded. */
+  params?: Record<string, string>;
+  /** performance.now() by which the request must be answered (IMIND_REQUEST_DEADLINE_MS); unset: no deadline. */
+  deadline?: number;
 }
 
 export type Handler = (ctx: Context) => void | Promise<void>;
@@ -47,7 +53,8 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
 
   const body = async (ctx: Context): Promise<unknown> => {
     checkBodyHeaders(ctx.req, settings.bodyLimitBytes);
-    const value = await readJsonBody(ctx.req, settings.bodyLimitBytes);
+    const { maxJsonDepth: maxDepth, maxJsonStringChars: maxStringChars } = settings.hardening;
+    const value = await readJsonBody(ctx.req, settings.bodyLimitBytes, { maxDepth, maxStringChars });
     ctx.bodyDone = true;
     return value;
   };
@@ -61,6 +68,7 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
         modelVersion: s.model.version,
         features: s.model.schema.features.map((f) => f.name),
         bodyLimitBytes: settings.bodyLimitBytes,
+        machines: settings,
       });
       cached = { json: JSON.stringify(doc), html: apiReferenceHtml(doc) };
       docCache.set(s, cached);
@@ -100,14 +108,14 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
   routes.set('/predict', {
     POST: async (ctx) => {
       const s = service();
-      const json = await s.predictOne(await body(ctx));
+      const json = await s.predictOne(await body(ctx), ctx);
       send(ctx.res, 200, json, ctx.id, ctx.extra);
     },
   });
   routes.set('/predict/batch', {
     POST: async (ctx) => {
       const s = service();
-      const json = await s.predictBatch(await body(ctx));
+      const json = await s.predictBatch(await body(ctx), ctx);
       send(ctx.res, 200, json, ctx.id, ctx.extra);
     },
   });
@@ -149,5 +157,6 @@ export function buildRoutes({ state, settings, docs }: Deps): Routes {
       },
     });
   }
+  addMachineRoutes(routes, { service, settings });
   return routes;
 }

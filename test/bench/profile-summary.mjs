@@ -11,15 +11,25 @@ import { pathToFileURL } from 'node:url';
 export function summariseProfile(path, top = 15) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const label = (node) => {
+    const f = node.callFrame;
+    const where = f.url ? `${basename(f.url)}:${f.lineNumber + 1}` : '';
+    return `${f.functionName || '(anonymous)'} ${where}`.trim();
+  };
   const counts = new Map();
   let total = 0;
   // timeDeltas[i] is the time before sample i; weight each sample by it.
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]);
     const dt = profile.timeDeltas[i] ?? 0;
-    const f = node.callFrame;
-    const where = f.url ? `${basename(f.url)}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    let key = label(node);
+    // Native code without a name (a C++ builtin or binding): name it by the JS function that called it.
+    if (key === '(anonymous)') {
+      const parent = byId.get(parentOf.get(node.id));
+      if (parent && parent.callFrame.url !== undefined) key = `(native) called from ${label(parent)}`;
+    }
     counts.set(key, (counts.get(key) ?? 0) + dt);
     total += dt;
   }

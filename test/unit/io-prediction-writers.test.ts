@@ -37,6 +37,9 @@ async function render(format: OutputFormat, batches: Prediction[][]): Promise<Me
   return sink;
 }
 
+/** Confidence and contributions are written with 6 decimals (number-format.ts). */
+const round6 = (x: number): number => Number(x.toFixed(6));
+
 /** The object every JSON format must hold for a prediction, in key order. */
 function expectedObject(p: Prediction): unknown {
   return {
@@ -46,13 +49,13 @@ function expectedObject(p: Prediction): unknown {
     is_anomaly: p.isAnomaly,
     anomaly_score: p.score,
     threshold: p.threshold,
-    confidence: p.confidence,
-    contributions: Object.fromEntries(FEATURES.map((f, i) => [f, p.contributions[i]])),
+    confidence: round6(p.confidence),
+    contributions: Object.fromEntries(FEATURES.map((f, i) => [f, round6(p.contributions[i]!)])),
   };
 }
 
 describe('prediction writers', () => {
-  it('writes CSV that parses back to the same values, full precision', async () => {
+  it('writes CSV that parses back to the same values (score and threshold exact, shares to 6 decimals)', async () => {
     const sink = await render('csv', [batchA, batchB]);
     expect(sink.writes).toBe(2); // one write per batch
     const [header, ...rows] = parse(sink.text()) as string[][];
@@ -76,7 +79,12 @@ describe('prediction writers', () => {
         p.machineId,
         String(p.isAnomaly),
       ]);
-      expect(cells.slice(4).map(Number)).toEqual([p.score, p.threshold, p.confidence, ...p.contributions]);
+      expect(cells.slice(4).map(Number)).toEqual([
+        p.score,
+        p.threshold,
+        round6(p.confidence),
+        ...[...p.contributions].map(round6),
+      ]);
     });
   });
 

@@ -1,0 +1,107 @@
+import { pino, type Logger } from 'pino';
+
+/** What one access-log line says. */
+export interface AccessEntry {
+  requestId: string;
+  method: string | undefined;
+  route: string;
+  status: number;
+  latencyMs: number;
+  machineId: string | undefined;
+  isAnomaly: boolean | undefined;
+  readings: number | undefined;
+  anomalies: number | undefined;
+  modelVersion: string | null;
+}
+
+type LoggerInternals = {
+  [pino.symbols.streamSym]: { write(line: string): void };
+  [pino.symbols.chindingsSym]: string;
+  [pino.symbols.timeSym]: () => string;
+  [pino.symbols.messageKeySym]: string;
+};
+
+const INFO = 30;
+const SAFE = /^[A-Za-z0-9._~/{}-]*$/;
+
+/**
+ * Writes the info-level access line of a request straight to the logger's
+ * destination, in the very format pino itself writes (level, time, the
+ * logger's bindings such as pid, the fields, msg), by string concatenation.
+ * pino's general path (an object per line, walked and escaped key by key)
+ * costs several microseconds a line, a fifth of what the whole request costs
+ * the server; here the constant parts are encoded once and the rest is
+ * escaped only when it needs it (request ids, methods and route templates
+ * never do). The caller checks the level once.
+ */
+export class AccessLineWriter {
+  private readonly stream: { write(line: string): void };
+  private readonly head: string;
+  private readonly time: () => string;
+  private readonly tail: string;
+  private readonly messageKey: string;
+  private lastMs = -1;
+  private lastTime = '';
+  private lastMachine = '';
+  private lastMachineJson = '""';
+  private lastVersion: string | null = null;
+  private lastVersionField = '';
+
+  constructor(logger: Logger) {
+    const internals = logger as unknown as LoggerInternals;
+    this.stream = internals[pino.symbols.streamSym];
+    this.time = internals[pino.symbols.timeSym];
+    this.head = `{"level":${INFO}`;
+    this.tail = `${internals[pino.symbols.chindingsSym]}`;
+    this.messageKey = JSON.stringify(internals[pino.symbols.messageKeySym]);
+  }
+
+  write(e: AccessEntry): void {
+    const now = Date.now();
+    if (now !== this.lastMs) {
+      this.lastMs = now;
+      this.lastTime = this.time();
+    }
+    let line =
+      this.head +
+      this.lastTime +
+      this.tail +
+      ',"request_id":' +
+      text(e.requestId) +
+      ',"method":' +
+      text(e.method ?? '') +
+      ',"route":' +
+      text(e.route) +
+      ',"status":' +
+      e.status +
+      ',"latency_ms":' +
+      e.latencyMs;
+    if (e.machineId !== undefined) line += ',"machine_id":' + this.machine(e.machineId);
+    if (e.isAnomaly !== undefined) line += e.isAnomaly ? ',"is_anomaly":true' : ',"is_anomaly":false';
+    if (e.readings !== undefined) line += ',"readings":' + e.readings;
+    if (e.anomalies !== undefined) line += ',"anomalies":' + e.anomalies;
+    line += this.version(e.modelVersion) + ',' + this.messageKey + ':"request"}\n';
+    this.stream.write(line);
+  }
+
+  private machine(id: string): string {
+    if (id !== this.lastMachine) {
+      this.lastMachine = id;
+      this.lastMachineJson = JSON.stringify(id);
+    }
+    return this.lastMachineJson;
+  }
+
+  private version(v: string | null): string {
+    if (v !== this.lastVersion) {
+      this.lastVersion = v;
+      this.lastVersionField = v === null ? '' : `,"model_version":${JSON.stringify(v)}`;
+    }
+    return this.lastVersionField;
+  }
+}
+
+/** A JSON string: quoted as is when it holds nothing to escape. */
+function text(s: string): string {
+  return SAFE.test(s) ? `"${s}"` : JSON.stringify(s);
+}
