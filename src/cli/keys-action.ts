@@ -27,9 +27,18 @@ export async function runKeysList(options: KeysListOptions): Promise<ExitCodeVal
     process.stderr.write(`imind: no keys in ${path}: imind serve runs open (no key needed)\n`);
     return ExitCode.ok;
   }
-  const table = [['NAME', 'SCOPES', 'CREATED', 'KEY'], ...rows.map((r) => [r.name, r.scopes.join(','), r.created, r.hint])];
+  const table = [
+    ['NAME', 'SCOPES', 'CREATED', 'KEY'],
+    ...rows.map((r) => [r.name, r.scopes.join(','), r.created, r.hint]),
+  ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  for (const row of table) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+  for (const row of table)
+    process.stdout.write(
+      `${row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   return ExitCode.ok;
 }
 

@@ -4,7 +4,11 @@ import { parseOptions } from './parse-options.js';
 
 const keysFileHelp = 'the keys file [env: IMIND_API_KEYS_FILE] (default: ./imind-keys.json)';
 
-const addSchema = z.object({ name: z.string(), scopes: z.string().default('predict'), keysFile: z.string().optional() });
+const addSchema = z.object({
+  name: z.string(),
+  scopes: z.string().default('predict'),
+  keysFile: z.string().optional(),
+});
 const listSchema = z.object({ json: z.boolean().default(false), keysFile: z.string().optional() });
 const revokeSchema = z.object({ name: z.string(), keysFile: z.string().optional() });
 export type KeysAddOptions = z.output<typeof addSchema>;

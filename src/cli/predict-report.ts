@@ -5,7 +5,13 @@ import { DriftTracker, checkThresholds, driftReferences, type DriftThresholds } 
 import { formatDriftTable } from '../monitoring/drift-table.js';
 import { tapDrift, type TappableBatch } from '../monitoring/drift-tap.js';
 import { pushMetrics, runMetricsText } from '../monitoring/pushgateway.js';
-import { anomaliesByMachine, emptyReport, runStatus, writeRunReport, type RunReport } from '../monitoring/run-report.js';
+import {
+  anomaliesByMachine,
+  emptyReport,
+  runStatus,
+  writeRunReport,
+  type RunReport,
+} from '../monitoring/run-report.js';
 import type { PredictOptions } from './predict.js';
 
 /** What runPredict tells the run report about the run as it goes. */
@@ -77,7 +83,8 @@ export async function runWithReport(
       { url: options.pushgateway, job: options.pushgatewayJob, instance: options.pushgatewayInstance },
       await runMetricsText(report, options.metricsMachineLimit),
     );
-    if (!result.ok) process.stderr.write(`imind: warning: could not push the run's metrics to ${result.url}: ${result.reason}\n`);
+    if (!result.ok)
+      process.stderr.write(`imind: warning: could not push the run's metrics to ${result.url}: ${result.reason}\n`);
   }
   if (thrown !== null) throw thrown;
   return exitStatus;

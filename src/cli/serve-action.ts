@@ -29,7 +29,6 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-
 /** Resolves on the first SIGTERM/SIGINT; a second one exits at once (130/143). */
 function untilSignal(inWorker: boolean): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -69,10 +68,12 @@ export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
       stopMetrics?.();
     }
   }
-  if (!cluster.isWorker) return serveOne(options, logger, false);
+  // Buffered log lines go out before a fatal message on stderr.
+  if (!cluster.isWorker) return serveOne(options, logger, false).finally(() => logger.flush());
   try {
     return await serveOne(options, logger, true);
   } finally {
+    logger.flush();
     // The IPC channel to the primary would keep a finished worker alive
     // (worker.disconnect, unlike process.disconnect, keeps the exit status).
     cluster.worker?.disconnect();

@@ -24,7 +24,15 @@ const serveOptionsSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   machinesDir: z.string().min(1).optional(),
   keysFile: z.string().min(1).optional(),
-  ...settingsShape(['config', 'logFormat', 'metrics', 'metricsMachineLimit', 'driftWindow', 'driftWarnPsi', 'driftAlertPsi']),
+  ...settingsShape([
+    'config',
+    'logFormat',
+    'metrics',
+    'metricsMachineLimit',
+    'driftWindow',
+    'driftWarnPsi',
+    'driftAlertPsi',
+  ]),
 });
 export type ServeOptions = z.output<typeof serveOptionsSchema>;
 
@@ -48,11 +56,18 @@ export function serveCommand(): Command {
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
         .default('info'),
     )
-    .addOption(new Option('--log-format <format>', 'log lines as JSON or pretty text [env: IMIND_LOG_FORMAT]').choices(['json', 'pretty']).default('json'))
+    .addOption(
+      new Option('--log-format <format>', 'log lines as JSON or pretty text [env: IMIND_LOG_FORMAT]')
+        .choices(['json', 'pretty'])
+        .default('json'),
+    )
     .option('--no-metrics', 'no GET /metrics and no drift statistics [env: IMIND_METRICS=0]')
     .option('--metrics-machine-limit <n>', 'most machine_id label values in metrics; the rest count as "_other"', '100')
     .option('--drift-window <n>', 'readings per process compared with the training distribution', '1000')
-    .option('--config <file>', 'JSON file of settings (flags override IMIND_* variables, which override it) [env: IMIND_CONFIG]')
+    .option(
+      '--config <file>',
+      'JSON file of settings (flags override IMIND_* variables, which override it) [env: IMIND_CONFIG]',
+    )
     .addHelpText(
       'after',
       `

@@ -35,7 +35,8 @@ export async function readKeyFile(path: string): Promise<StoredKey[]> {
   let text: string;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new ImindError('input_unreadable', `cannot read the keys file ${path}: it is a folder`);
+    if (info.isDirectory())
+      throw new ImindError('input_unreadable', `cannot read the keys file ${path}: it is a folder`);
     if (info.size > MAX_FILE_BYTES) throw new ImindError('input_malformed', `the keys file ${path} is too large`);
     text = await readFile(path, 'utf8');
   } catch (error) {

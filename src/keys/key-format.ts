@@ -41,7 +41,8 @@ export function parseScopes(text: string): Scope[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (parts.length === 0) throw new ImindError('usage', 'give at least one scope', { hint: `scopes: ${SCOPES.join(', ')}` });
+  if (parts.length === 0)
+    throw new ImindError('usage', 'give at least one scope', { hint: `scopes: ${SCOPES.join(', ')}` });
   for (const part of parts) {
     if (!(SCOPES as readonly string[]).includes(part)) {
       throw new ImindError('usage', `unknown scope ${JSON.stringify(part.slice(0, 40))}`, {

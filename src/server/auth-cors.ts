@@ -36,7 +36,12 @@ export class CorsPolicy {
    * (`methods`: the route's methods, undefined for an unknown path) and
    * returns true; returns false for every other request.
    */
-  preflight(req: IncomingMessage, res: ServerResponse, methods: readonly string[] | undefined, requestId: string): boolean {
+  preflight(
+    req: IncomingMessage,
+    res: ServerResponse,
+    methods: readonly string[] | undefined,
+    requestId: string,
+  ): boolean {
     if (req.method !== 'OPTIONS' || !this.enabled || methods === undefined) return false;
     const wanted = req.headers['access-control-request-method'];
     const origin = this.allowedOrigin(req);

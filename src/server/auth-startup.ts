@@ -36,7 +36,10 @@ export async function loadServerKeys(path: string, logger: Logger): Promise<Serv
     () => 0,
   );
   if ((mode & 0o077) !== 0) {
-    logger.warn({ keys_file: path, mode: mode.toString(8) }, `the keys file ${path} can be read by other users: chmod 600 it`);
+    logger.warn(
+      { keys_file: path, mode: mode.toString(8) },
+      `the keys file ${path} can be read by other users: chmod 600 it`,
+    );
   }
   const stop = watchKeyFile(
     path,
@@ -49,7 +52,11 @@ export async function loadServerKeys(path: string, logger: Logger): Promise<Serv
         );
       } else logger.info({ keys_file: path, keys: fresh.length }, `API keys reloaded: ${fresh.length}`);
     },
-    (error) => logger.error({ keys_file: path, reason: describeError(error) }, 'cannot reload the keys file; keeping the keys read before'),
+    (error) =>
+      logger.error(
+        { keys_file: path, reason: describeError(error) },
+        'cannot reload the keys file; keeping the keys read before',
+      ),
   );
   return { verifier, stop };
 }

@@ -70,7 +70,10 @@ export class RequestGate {
     const { req, res } = ctx;
     const url = req.url ?? '/';
     if (url.length > this.settings.maxUrlLength) {
-      return new HttpError('uri_too_long', `the request target is longer than ${this.settings.maxUrlLength} characters`);
+      return new HttpError(
+        'uri_too_long',
+        `the request target is longer than ${this.settings.maxUrlLength} characters`,
+      );
     }
     if (this.cors.enabled) {
       if (this.cors.preflight(req, res, route && Object.keys(route), ctx.id)) return 'answered';
@@ -97,7 +100,10 @@ export class RequestGate {
             { request_id: ctx.id, key: identity.name, method: req.method, path: path.slice(0, 200), needs: access },
             'API key without the scope for this route',
           );
-          return new HttpError('forbidden', `this API key may not call ${req.method} ${shorten(path)} (it needs the ${access} scope)`);
+          return new HttpError(
+            'forbidden',
+            `this API key may not call ${req.method} ${shorten(path)} (it needs the ${access} scope)`,
+          );
         }
         client = `key:${identity.name}`;
       }
@@ -105,7 +111,7 @@ export class RequestGate {
     if (this.buckets !== null) {
       const wait = this.buckets.take(client ?? `address:${req.socket?.remoteAddress ?? '?'}`);
       if (wait > 0) {
-        return new HttpError('too_many_requests', 'too many requests for this API key; slow down', {
+        return new HttpError('too_many_requests', 'too many requests from this client; slow down (see Retry-After)', {
           headers: ['retry-after', String(Math.max(1, Math.ceil(wait)))],
         });
       }

@@ -57,7 +57,10 @@ export function hardeningFromEnv(env: NodeJS.ProcessEnv = process.env): Hardenin
     if (raw === undefined || raw.trim() === '') continue;
     const parsed = (schema as z.ZodType).safeParse(raw.trim());
     if (!parsed.success) {
-      throw new ImindError('usage', `invalid value for ${name}: ${JSON.stringify(raw.slice(0, 100))} (${parsed.error.issues[0]!.message})`);
+      throw new ImindError(
+        'usage',
+        `invalid value for ${name}: ${JSON.stringify(raw.slice(0, 100))} (${parsed.error.issues[0]!.message})`,
+      );
     }
     overrides[field] = parsed.data;
   }
@@ -71,7 +74,10 @@ export function parseOrigins(text: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(origin)) {
+    if (
+      origin !== '*' &&
+      !/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(origin)
+    ) {
       throw new ImindError('usage', `invalid origin ${JSON.stringify(origin.slice(0, 100))} in IMIND_CORS_ORIGINS`, {
         hint: 'give origins as scheme://host[:port], comma separated, e.g. https://dashboard.example.com',
       });
@@ -102,7 +108,10 @@ export function serveLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     if (raw === undefined || raw.trim() === '') continue;
     const parsed = int(min, max).safeParse(raw.trim());
     if (!parsed.success) {
-      throw new ImindError('usage', `invalid value for ${name}: ${JSON.stringify(raw.slice(0, 100))} (${parsed.error.issues[0]!.message})`);
+      throw new ImindError(
+        'usage',
+        `invalid value for ${name}: ${JSON.stringify(raw.slice(0, 100))} (${parsed.error.issues[0]!.message})`,
+      );
     }
     listen[field] = parsed.data;
   }

@@ -1,18 +1,5 @@
 import { pino, type Logger } from 'pino';
-
-/** What one access-log line says. */
-export interface AccessEntry {
-  requestId: string;
-  method: string | undefined;
-  route: string;
-  status: number;
-  latencyMs: number;
-  machineId: string | undefined;
-  isAnomaly: boolean | undefined;
-  readings: number | undefined;
-  anomalies: number | undefined;
-  modelVersion: string | null;
-}
+import type { ObservedRequest } from './logging-access.js';
 
 type LoggerInternals = {
   [pino.symbols.streamSym]: { write(line: string): void };
@@ -56,7 +43,8 @@ export class AccessLineWriter {
     this.messageKey = JSON.stringify(internals[pino.symbols.messageKeySym]);
   }
 
-  write(e: AccessEntry): void {
+  /** The line of a request: its fields, the status it got, its latency in whole microseconds. */
+  write(e: ObservedRequest, status: number, latencyUs: number, modelVersion: string | null): void {
     const now = Date.now();
     if (now !== this.lastMs) {
       this.lastMs = now;
@@ -67,20 +55,20 @@ export class AccessLineWriter {
       this.lastTime +
       this.tail +
       ',"request_id":' +
-      text(e.requestId) +
+      text(e.id) +
       ',"method":' +
-      text(e.method ?? '') +
+      text(e.req.method ?? '') +
       ',"route":' +
       text(e.route) +
       ',"status":' +
-      e.status +
+      status +
       ',"latency_ms":' +
-      e.latencyMs;
+      millis(latencyUs);
     if (e.machineId !== undefined) line += ',"machine_id":' + this.machine(e.machineId);
     if (e.isAnomaly !== undefined) line += e.isAnomaly ? ',"is_anomaly":true' : ',"is_anomaly":false';
     if (e.readings !== undefined) line += ',"readings":' + e.readings;
     if (e.anomalies !== undefined) line += ',"anomalies":' + e.anomalies;
-    line += this.version(e.modelVersion) + ',' + this.messageKey + ':"request"}\n';
+    line += this.version(modelVersion) + ',' + this.messageKey + ':"request"}\n';
     this.stream.write(line);
   }
 
@@ -99,6 +87,13 @@ export class AccessLineWriter {
     }
     return this.lastVersionField;
   }
+}
+
+/** Whole microseconds as milliseconds with three decimals ("1.050"), without float formatting. */
+function millis(us: number): string {
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  return whole + (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + frac;
 }
 
 /** A JSON string: quoted as is when it holds nothing to escape. */

@@ -44,10 +44,10 @@ export class RequestObserver {
     private readonly modelVersion: () => string | null,
   ) {
     this.log = logger ? new AccessLineWriter(logger) : null;
-    const observer = this;
+    const end = (ctx: ObservedRequest): void => this.end(ctx);
     this.onClose = function (this: ServerResponse) {
       const ctx = (this as ServerResponse & { [OBSERVED]?: ObservedRequest })[OBSERVED];
-      if (ctx) observer.end(ctx);
+      if (ctx) end(ctx);
     };
   }
 
@@ -77,21 +77,7 @@ export class RequestObserver {
       metrics.inFlight--;
       metrics.route(ctx.route).record(ctx.req.method, status, seconds);
     }
-    const log = this.log;
-    if (log) {
-      log.write({
-        requestId: ctx.id,
-        method: ctx.req.method,
-        route: ctx.route,
-        status,
-        latencyMs: Math.round(seconds * 1e6) / 1e3,
-        machineId: ctx.machineId,
-        isAnomaly: ctx.isAnomaly,
-        readings: ctx.readings,
-        anomalies: ctx.anomalies,
-        modelVersion: this.modelVersion(),
-      });
-    }
+    if (this.log) this.log.write(ctx, status, Math.round(seconds * 1e6), this.modelVersion());
   }
 }
 

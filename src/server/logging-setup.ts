@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { BufferedLineWriter } from './logging-destination.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 export type LogFormat = 'json' | 'pretty';
@@ -19,18 +21,17 @@ export interface LoggerOptions {
  * checks the level before it serializes anything, and the app checks it once
  * before it even assembles the access-log fields.
  *
- * JSON goes through an asynchronous destination that collects lines up to
- * 4 KiB and writes at least every 100 ms (pino writes what is left when the
- * process exits), so a busy server makes one write() system call per few
- * dozen lines instead of one per line. A process killed with SIGKILL can lose
- * the last 100 ms of lines.
+ * JSON lines are collected and written up to 64 KiB at a time (4 KiB when
+ * cluster workers share a pipe), at most 100 ms after they were logged (see
+ * BufferedLineWriter); pretty lines, meant for a
+ * person at a terminal, are written one by one.
  */
 export function createServerLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
     (options.format === 'pretty'
       ? prettyStream(pino.destination({ fd: 2, sync: true }))
-      : pino.destination({ fd: 2, sync: false, minLength: 4096, periodicFlush: FLUSH_MS }));
+      : new BufferedLineWriter(2, { flushMs: FLUSH_MS, shared: cluster.isWorker }));
   return pino(
     { level: options.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
     destination,

@@ -15,6 +15,8 @@ export interface OpenApiInfo {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
+/** An API key, or none while the server runs open (it has no keys). */
+const API_KEY = [{ ApiKey: [] }, {}];
 const requestIdHeader = { 'X-Request-ID': { $ref: '#/components/headers/RequestId' } };
 
 function response(description: string, schema: string) {
@@ -24,11 +26,15 @@ function response(description: string, schema: string) {
 function errors(...statuses: number[]) {
   const text: Record<number, string> = {
     400: 'Malformed JSON or empty body',
+    401: 'The server has API keys and the X-API-Key header is missing or wrong',
+    403: 'The API key lacks the scope this route needs',
     413: 'Body larger than the limit',
+    429: 'This API key is over its rate (Retry-After says when to retry)',
     415: 'Content-Type is not application/json',
     422: 'Invalid reading: each field at fault is named in issues',
     500: 'Unexpected error (logged with the request id)',
-    503: 'Model not loaded yet, or shutting down',
+    503: 'Model not loaded yet, shutting down, or at capacity (Retry-After)',
+    504: 'Not answered within the request deadline',
   };
   return Object.fromEntries(statuses.map((s) => [String(s), response(text[s] ?? 'Error', 'ErrorResponse')]));
 }
@@ -61,7 +67,9 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
       description:
         `Real-time anomaly detection for industrial sensor readings (model ${info.modelVersion}; features: ${info.features.join(', ')}).\n\n` +
         'Every error is `{"error", "detail", "request_id"}` (plus `issues` on 422). Bodies are JSON in UTF-8, at most ' +
-        `${info.bodyLimitBytes} bytes. Timestamps are ISO-8601; without an offset they are UTC.`,
+        `${info.bodyLimitBytes} bytes. Timestamps are ISO-8601; without an offset they are UTC.\n\n` +
+        'When the server has API keys, every route but /health, /ready, /metrics and these docs needs one in the ' +
+        '`X-API-Key` header (scope `predict` to score and read machines, `admin` to fit them).',
     },
     paths: {
       '/': {
@@ -93,8 +101,9 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           requestBody: { required: true, content: json('SensorReading') },
           responses: {
             200: response('The anomaly decision', 'AnomalyPrediction'),
-            ...errors(400, 413, 415, 422, 500, 503),
+            ...errors(400, 401, 403, 413, 415, 422, 429, 500, 503, 504),
           },
+          security: API_KEY,
         },
       },
       '/predict/batch': {
@@ -105,8 +114,9 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
           requestBody: { required: true, content: json('BatchSensorReadings') },
           responses: {
             200: response('One decision per reading, in order', 'BatchAnomalyPredictions'),
-            ...errors(400, 413, 415, 422, 500, 503),
+            ...errors(400, 401, 403, 413, 415, 422, 429, 500, 503, 504),
           },
+          security: API_KEY,
         },
       },
       ...machinePaths,
@@ -124,6 +134,14 @@ export function openApiDocument(schemas: ApiSchemas, info: OpenApiInfo): Record<
       },
       headers: {
         RequestId: { description: 'The request id (yours if it was safe, else generated)', schema: { type: 'string' } },
+      },
+      securitySchemes: {
+        ApiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'Needed once the server has keys (imind keys add NAME --scopes predict[,admin])',
+        },
       },
     },
   };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exportWeights } from './export-weights.mjs';
-import { ROOT, commandExists, median, runTimed, shellLine, timeRepeated } from './lib/measure.mjs';
+import { ROOT, commandExists, median, runTimed, shellLine } from './lib/measure.mjs';
 
 const PYTHON = '/usr/bin/python3';
 const IMIND = [process.execPath, join(ROOT, 'bin/imind')];
@@ -50,44 +50,65 @@ export async function runFileBenchmarks({ dir = join(tmpdir(), 'imind-bench'), r
   const cases = [];
   const commands = [];
 
-  const measure = async (id, label, argv, io = {}, extra = {}) => {
-    log(`  ${label}`);
-    const result = await timeRepeated(argv, io, extra.repeats ?? repeats);
-    const entry = { id, label, command: shellLine(argv, io), rows, ...result, rowsPerSecond: rows / result.seconds, ...extra };
-    cases.push(entry);
-    commands.push(entry.command);
-    return entry;
-  };
+  // Every case is listed first, then run round-robin (`repeats` rounds), so that a burst of load from
+  // other programs on this shared machine hits all of them alike rather than one case's runs.
+  const planned = [];
+  const plan = (id, label, argv, io = {}) => planned.push({ id, label, argv, io, runs: [] });
 
   // B: imind predict.
-  await measure('B-csv', 'B imind predict, CSV file -> CSV file', [...IMIND, 'predict', inputs.csv, '--output', out('b.csv'), '--quiet']);
-  await measure('B-ndjson', 'B imind predict, NDJSON file -> NDJSON file', [...IMIND, 'predict', inputs.ndjson, '--output', out('b.ndjson'), '--quiet']);
-  await measure('B-stdin-csv', 'B imind predict, CSV stdin -> CSV stdout', [...IMIND, 'predict', '-', '--output-format', 'csv', '--quiet'], { stdinFile: inputs.csv, stdoutFile: out('b-stdout.csv') });
-  await measure('B-stdin-ndjson', 'B imind predict, NDJSON stdin -> NDJSON stdout', [...IMIND, 'predict', '-', '--output-format', 'ndjson', '--quiet'], { stdinFile: inputs.ndjson, stdoutFile: out('b-stdout.ndjson') });
+  plan('B-csv', 'B imind predict, CSV file -> CSV file', [...IMIND, 'predict', inputs.csv, '--output', out('b.csv'), '--quiet']);
+  plan('B-ndjson', 'B imind predict, NDJSON file -> NDJSON file', [...IMIND, 'predict', inputs.ndjson, '--output', out('b.ndjson'), '--quiet']);
+  plan('B-stdin-csv', 'B imind predict, CSV stdin -> CSV stdout', [...IMIND, 'predict', '-', '--output-format', 'csv', '--quiet'], { stdinFile: inputs.csv, stdoutFile: out('b-stdout.csv') });
+  plan('B-stdin-ndjson', 'B imind predict, NDJSON stdin -> NDJSON stdout', [...IMIND, 'predict', '-', '--output-format', 'ndjson', '--quiet'], { stdinFile: inputs.ndjson, stdoutFile: out('b-stdout.ndjson') });
   if (oneCore.length > 0) {
-    await measure('B-csv-1core', 'B imind predict, CSV file -> CSV file, one core (taskset)', [...oneCore, ...IMIND, 'predict', inputs.csv, '--output', out('b1.csv'), '--quiet']);
-    await measure('B-ndjson-1core', 'B imind predict, NDJSON file -> NDJSON file, one core (taskset)', [...oneCore, ...IMIND, 'predict', inputs.ndjson, '--output', out('b1.ndjson'), '--quiet']);
+    plan('B-csv-1core', 'B imind predict, CSV file -> CSV file, one core (taskset)', [...oneCore, ...IMIND, 'predict', inputs.csv, '--output', out('b1.csv'), '--quiet']);
+    plan('B-ndjson-1core', 'B imind predict, NDJSON file -> NDJSON file, one core (taskset)', [...oneCore, ...IMIND, 'predict', inputs.ndjson, '--output', out('b1.ndjson'), '--quiet']);
   }
-
   // A': pandas + PyTorch.
-  let pandas = null;
-  if (pythonHas(['pandas', 'torch'])) {
+  const withPandas = pythonHas(['pandas', 'torch']);
+  if (withPandas) {
     const weights = out('weights.json');
     writeFileSync(weights, JSON.stringify(exportWeights(join(ROOT, 'models/default'))));
-    pandas = await measure('A-csv', "A' pandas read_csv + PyTorch, CSV file -> CSV file", [PYTHON, join(ROOT, 'test/bench/pandas_predict.py'), weights, inputs.csv, out('a.csv')]);
-    pandas.maxScoreDifference = scoreDifference(out('a.csv'), out('b.csv'));
-    const versions = spawnSync(PYTHON, ['-c', 'import pandas, torch, sys; print(sys.version.split()[0], pandas.__version__, torch.__version__)'], { encoding: 'utf8' }).stdout.trim().split(' ');
-    pandas.versions = { python: versions[0], pandas: versions[1], torch: versions[2] };
+    plan('A-csv', "A' pandas read_csv + PyTorch, CSV file -> CSV file", [PYTHON, join(ROOT, 'test/bench/pandas_predict.py'), weights, inputs.csv, out('a.csv')]);
   } else {
     log('  (pandas/torch missing for /usr/bin/python3: apt-get install -y python3-pandas python3-torch)');
   }
-
-  // D': ceilings.
+  // D': the naive loops.
   for (const format of ['csv', 'ndjson']) {
     for (const variant of ['readline', 'chunks']) {
-      await measure(`D-${format}-${variant}`, `D' naive Node loop (${variant}), ${format.toUpperCase()} file, read + split + sum`, [process.execPath, join(ROOT, 'test/bench/naive-loop.mjs'), inputs[format], variant]);
+      plan(`D-${format}-${variant}`, `D' naive Node loop (${variant}), ${format.toUpperCase()} file, read + split + sum`, [process.execPath, join(ROOT, 'test/bench/naive-loop.mjs'), inputs[format], variant]);
     }
   }
+
+  for (let round = 1; round <= repeats; round++) {
+    log(`  round ${round} of ${repeats}`);
+    for (const c of planned) {
+      const run = await runTimed(c.argv, c.io);
+      if (run.code !== 0) throw new Error(`${c.argv.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
+      c.runs.push(run);
+    }
+  }
+  for (const c of planned) {
+    const seconds = median(c.runs.map((r) => r.seconds));
+    cases.push({
+      id: c.id,
+      label: c.label,
+      command: shellLine(c.argv, c.io),
+      rows,
+      seconds,
+      runs: c.runs.map((r) => r.seconds),
+      peakMb: Math.max(...c.runs.map((r) => r.peakMb)),
+      rowsPerSecond: rows / seconds,
+    });
+    commands.push(shellLine(c.argv, c.io));
+  }
+  const pandas = cases.find((c) => c.id === 'A-csv');
+  if (pandas) {
+    pandas.maxScoreDifference = scoreDifference(out('a.csv'), out('b.csv'));
+    const versions = spawnSync(PYTHON, ['-c', 'import pandas, torch, sys; print(sys.version.split()[0], pandas.__version__, torch.__version__)'], { encoding: 'utf8' }).stdout.trim().split(' ');
+    pandas.versions = { python: versions[0], pandas: versions[1], torch: versions[2] };
+  }
+
   log('  onnxruntime-node on pre-made arrays');
   const ortArgv = [process.execPath, join(ROOT, 'test/bench/ort-ceiling.mjs'), join(ROOT, 'models/default'), String(rows)];
   const ort = spawnSync(ortArgv[0], ortArgv.slice(1), { cwd: ROOT, encoding: 'utf8' });
@@ -101,18 +122,6 @@ export async function runFileBenchmarks({ dir = join(tmpdir(), 'imind-bench'), r
 
   return { rows, repeats, dir, inputs, cases, ort: ortRuns, csvParse: csvParseRuns, commands };
 }
-
-/** Profiles one imind predict run (node --cpu-prof) and returns the profile's path. */
-export async function profilePredict(input, output, dir) {
-  const profDir = join(dir, `prof-${Date.now()}`);
-  const argv = [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`, join(ROOT, 'bin/imind'), 'predict', input, '--output', output, '--quiet'];
-  await runTimed(argv);
-  const { readdirSync } = await import('node:fs');
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  return { path: join(profDir, file), command: shellLine(argv) };
-}
-
-export { median };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await runFileBenchmarks({ rows: Number(process.argv[2] ?? 1_000_000), repeats: Number(process.argv[3] ?? 3) });

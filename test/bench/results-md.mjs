@@ -42,11 +42,12 @@ ${table(
     ['OS', r.machine.os],
     ['Node.js', r.machine.node],
     ['Python (A, A′)', r.machine.python ?? 'n/a'],
-    ['load average at start', r.machine.load],
+    ['load average (1, 5, 15 min) at start / end', `${r.machine.load} / ${r.machine.loadAtEnd}`],
   ],
 )}
 
-Other programs may have run on the machine at the same time (it is shared); medians damp that, not fully.`);
+The machine is shared: other programs (test suites of other sessions) may have run at the same time, and a
+load average above ~0.5 at the start means they did. Medians damp that, not fully; compare figures within this run.`);
 
   // Files.
   out.push(`## Files: \`imind predict\`

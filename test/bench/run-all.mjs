@@ -124,6 +124,7 @@ if (!http.skipped && http.servers.some((s) => s.name === 'B imind serve')) {
   }
 }
 
+machine.loadAtEnd = loadavg().map((x) => x.toFixed(2)).join(', ');
 const results = {
   date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
   durationSeconds: (performance.now() - started) / 1000,

@@ -15,14 +15,18 @@ afterAll(async () => {
 
 const HEADER = 'timestamp,machine_id,temperature,vibration,pressure,power\n';
 const ROW = '2024-01-15T10:30:00Z,M1,65.5,1.2,45,250\n';
-const LINE = '{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M1","temperature":65.5,"vibration":1.2,"pressure":45,"power":250}\n';
+const LINE =
+  '{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M1","temperature":65.5,"vibration":1.2,"pressure":45,"power":250}\n';
 
 /** Writes `parts` to a file, repeating the string parts of [text, times] pairs (for 100 MB lines). */
 async function writeParts(path: string, parts: (string | Buffer | [string, number])[]): Promise<void> {
   const out = createWriteStream(path);
   for (const part of parts) {
-    const items = Array.isArray(part) && typeof part[1] === 'number' ? Array<string>(part[1]).fill(part[0]) : [part as string | Buffer];
-    for (const item of items) if (!out.write(item)) await new Promise((r) => out.once('drain', r));
+    const items =
+      Array.isArray(part) && typeof part[1] === 'number'
+        ? Array<string>(part[1]).fill(part[0])
+        : [part as string | Buffer];
+    for (const item of items) if (!out.write(item)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
@@ -40,18 +44,90 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'binary garbage', file: 'garbage.csv', parts: [Buffer.from([0x00, 0xff, 0xfe, 0x10, 0x0a, 0x41, 0x80, 0x0a])], status: 5, message: /input is not valid UTF-8 \(in the header\)/ },
-  { name: 'invalid UTF-8 in a row', file: 'latin1.csv', parts: [HEADER, ROW, Buffer.from('2024-01-15T10:30:00Z,M\xe91,65,1.2,45,250\n', 'latin1')], status: 5, message: /input is not valid UTF-8 \(in row 2\)/ },
-  { name: 'an unterminated quote', file: 'quote.csv', parts: [HEADER, ROW, '2024-01-15T10:30:00Z,"M1,65,1.2,45,250\n', ROW], status: 5, message: /row 2: a quoted field opens there and is never closed/ },
-  { name: 'a 100 MB CSV line', file: 'long.csv', parts: [HEADER, ROW, '2024-01-15T10:30:00Z,', [MiB, 100], ',65,1.2,45,250\n', ROW], status: 3, message: /row 2: record is longer than 1048576 characters; skipped/, scored: [1, 3] },
-  { name: 'a 100 MB NDJSON line', file: 'long.ndjson', parts: [LINE, '{"machine_id":"', [MiB, 100], '"}\n', LINE], status: 3, message: /row 2: line is longer than 1048576 characters; skipped/, scored: [1, 3] },
-  { name: 'a duplicate header column', file: 'dup.csv', parts: ['timestamp,machine_id,temperature,temperature,vibration,pressure,power\n', '2024-01-15T10:30:00Z,M1,65,65,1.2,45,250\n'], status: 5, message: /header names column "temperature" twice/ },
-  { name: 'a missing header column', file: 'missing.csv', parts: ['timestamp,machine_id,temperature,pressure,power\n', '2024-01-15T10:30:00Z,M1,65,45,250\n'], status: 5, message: /header has no "vibration" column/ },
-  { name: 'JSON that is not an array', file: 'object.json', parts: [LINE], status: 5, message: /the JSON document is not an array/ },
-  { name: 'a JSON array that never ends', file: 'open.json', parts: ['[', LINE, ',', LINE], status: 5, message: /the JSON array is not closed: the input ends inside row 2/ },
-  { name: 'NDJSON with broken lines', file: 'broken.ndjson', parts: [LINE, '{"timestamp":"2024-01-15T10:3\n', LINE, '}{\n'], status: 3, message: /row 2: not valid JSON/, scored: [1, 3] },
+  {
+    name: 'binary garbage',
+    file: 'garbage.csv',
+    parts: [Buffer.from([0x00, 0xff, 0xfe, 0x10, 0x0a, 0x41, 0x80, 0x0a])],
+    status: 5,
+    message: /input is not valid UTF-8 \(in the header\)/,
+  },
+  {
+    name: 'invalid UTF-8 in a row',
+    file: 'latin1.csv',
+    parts: [HEADER, ROW, Buffer.from('2024-01-15T10:30:00Z,M\xe91,65,1.2,45,250\n', 'latin1')],
+    status: 5,
+    message: /input is not valid UTF-8 \(in row 2\)/,
+  },
+  {
+    name: 'an unterminated quote',
+    file: 'quote.csv',
+    parts: [HEADER, ROW, '2024-01-15T10:30:00Z,"M1,65,1.2,45,250\n', ROW],
+    status: 5,
+    message: /row 2: a quoted field opens there and is never closed/,
+  },
+  {
+    name: 'a 100 MB CSV line',
+    file: 'long.csv',
+    parts: [HEADER, ROW, '2024-01-15T10:30:00Z,', [MiB, 100], ',65,1.2,45,250\n', ROW],
+    status: 3,
+    message: /row 2: record is longer than 1048576 characters; skipped/,
+    scored: [1, 3],
+  },
+  {
+    name: 'a 100 MB NDJSON line',
+    file: 'long.ndjson',
+    parts: [LINE, '{"machine_id":"', [MiB, 100], '"}\n', LINE],
+    status: 3,
+    message: /row 2: line is longer than 1048576 characters; skipped/,
+    scored: [1, 3],
+  },
+  {
+    name: 'a duplicate header column',
+    file: 'dup.csv',
+    parts: [
+      'timestamp,machine_id,temperature,temperature,vibration,pressure,power\n',
+      '2024-01-15T10:30:00Z,M1,65,65,1.2,45,250\n',
+    ],
+    status: 5,
+    message: /header names column "temperature" twice/,
+  },
+  {
+    name: 'a missing header column',
+    file: 'missing.csv',
+    parts: ['timestamp,machine_id,temperature,pressure,power\n', '2024-01-15T10:30:00Z,M1,65,45,250\n'],
+    status: 5,
+    message: /header has no "vibration" column/,
+  },
+  {
+    name: 'JSON that is not an array',
+    file: 'object.json',
+    parts: [LINE],
+    status: 5,
+    message: /the JSON document is not an array/,
+  },
+  {
+    name: 'a JSON array that never ends',
+    file: 'open.json',
+    parts: ['[', LINE, ',', LINE],
+    status: 5,
+    message: /the JSON array is not closed: the input ends inside row 2/,
+  },
+  {
+    name: 'NDJSON with broken lines',
+    file: 'broken.ndjson',
+    parts: [LINE, '{"timestamp":"2024-01-15T10:3\n', LINE, '}{\n'],
+    status: 3,
+    message: /row 2: not valid JSON/,
+    scored: [1, 3],
+  },
   { name: 'an empty file', file: 'empty.csv', parts: [''], status: 5, message: /input is empty/ },
-  { name: 'a header and no rows', file: 'header.csv', parts: [HEADER], status: 5, message: /input has a header but no data rows/ },
+  {
+    name: 'a header and no rows',
+    file: 'header.csv',
+    parts: [HEADER],
+    status: 5,
+    message: /input has a header but no data rows/,
+  },
 ];
 
 describe('malformed input files through the built CLI', () => {
@@ -69,7 +145,10 @@ describe('malformed input files through the built CLI', () => {
       expect(files.filter((f) => f.startsWith('.imind-tmp'))).toEqual([]);
       if (c.status === 5) expect(files).not.toContain(`${c.file}.out.ndjson`);
       else {
-        const rows = (await readFile(output, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { row: number }).row);
+        const rows = (await readFile(output, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { row: number }).row);
         expect(rows).toEqual(c.scored);
       }
     });
@@ -84,7 +163,9 @@ describe('malformed input files through the built CLI', () => {
   });
 
   it('reports malformed stdin the same way (exit 5, clean message)', () => {
-    const r = runCli(['predict', '-', '--output', join(dir, 'stdin.ndjson')], { input: Buffer.from([0x7b, 0xff, 0x0a]) });
+    const r = runCli(['predict', '-', '--output', join(dir, 'stdin.ndjson')], {
+      input: Buffer.from([0x7b, 0xff, 0x0a]),
+    });
     expect(r.status).toBe(5);
     expect(r.stderr).toMatch(/not valid UTF-8/);
     expect(looksClean(r.stderr)).toBe(true);

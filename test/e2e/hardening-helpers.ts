@@ -35,9 +35,13 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, started?
       };
       waiters.push(check);
       check();
-      void exit.then(() => (pattern.test(err) ? resolve() : reject(new Error(`exited before logging ${pattern}:\n${err}`))));
+      void exit.then(() =>
+        pattern.test(err) ? resolve() : reject(new Error(`exited before logging ${pattern}:\n${err}`)),
+      );
     });
-  const url = logged(/"msg":"listening on (http:\/\/[^"]+)"/).then(() => /"msg":"listening on (http:\/\/[^"]+)"/.exec(err)![1]!);
+  const url = logged(/"msg":"listening on (http:\/\/[^"]+)"/).then(
+    () => /"msg":"listening on (http:\/\/[^"]+)"/.exec(err)![1]!,
+  );
   url.catch(() => undefined);
   return { child, stderr: () => err, url, exit, logged };
 }

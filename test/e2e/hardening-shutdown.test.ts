@@ -62,7 +62,9 @@ function post(url: string, body: string, second?: Promise<void>): Promise<Outcom
       });
       res.on('error', (e) => resolve({ status: null, error: e.message, partial: true }));
     });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: null, error: e.code ?? e.message, partial: gotResponse }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({ status: null, error: e.code ?? e.message, partial: gotResponse }),
+    );
     if (second) {
       req.write(body.slice(0, 100));
       void second.then(() => req.end(body.slice(100)));
@@ -78,10 +80,14 @@ async function inFlightGauge(url: string): Promise<number> {
 describe('SIGTERM under load (imind serve as a process)', () => {
   it('finishes every in-flight request, refuses new work cleanly, and exits 0 within the grace period', async () => {
     const graceMs = 3_000;
-    const s = startServe(['--model', modelPath, '--log-level', 'info'], {
-      IMIND_SHUTDOWN_GRACE_MS: String(graceMs),
-      IMIND_MAX_IN_FLIGHT: '100000',
-    }, started);
+    const s = startServe(
+      ['--model', modelPath, '--log-level', 'info'],
+      {
+        IMIND_SHUTDOWN_GRACE_MS: String(graceMs),
+        IMIND_MAX_IN_FLIGHT: '100000',
+      },
+      started,
+    );
     const url = await s.url;
     await untilReady(url);
 
@@ -103,9 +109,12 @@ describe('SIGTERM under load (imind serve as a process)', () => {
     // 3. One client that never finishes its body: only the grace period ends it.
     const stalled = connect(new URL(url).port as unknown as number, '127.0.0.1');
     stalled.on('error', () => undefined);
-    stalled.write('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":');
+    stalled.write(
+      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":',
+    );
     const stalledClosed = new Promise<void>((r) => stalled.once('close', () => r()));
-    for (let i = 0; i < 500 && (await inFlightGauge(url)) < 24 + 1 + 1; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && (await inFlightGauge(url)) < 24 + 1 + 1; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await inFlightGauge(url)).toBeGreaterThanOrEqual(26); // 24 + the stalled one + this /metrics call
     const before = background.length;
 

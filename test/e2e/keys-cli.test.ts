@@ -93,7 +93,11 @@ describe('imind serve with API keys (built CLI as a process)', () => {
     const url = await s.url;
     await untilReady(url);
     expect(s.stderr()).toMatch(/"level":40.*no API keys in .*none\.json: the API is open/);
-    const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reading) });
+    const res = await fetch(`${url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(reading),
+    });
     expect(res.status).toBe(200);
     s.child.kill('SIGTERM');
     expect((await s.exit).code).toBe(0);

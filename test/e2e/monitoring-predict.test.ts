@@ -49,14 +49,30 @@ describe('imind predict --drift (built CLI)', () => {
   it("shows the leaking sensor's drift rising while the other features stay low", async () => {
     const data = join(dir, 'leak.csv');
     // The default model was trained on exactly this simulation without the fault (npm run model:default).
-    const sim = runCli(['simulate', '--rows', '40000', '--machines', '4', '--seed', '1', '--fault', 'pressure_leak@1:0+10000', '--output', data, '--quiet']);
+    const sim = runCli([
+      'simulate',
+      '--rows',
+      '40000',
+      '--machines',
+      '4',
+      '--seed',
+      '1',
+      '--fault',
+      'pressure_leak@1:0+10000',
+      '--output',
+      data,
+      '--quiet',
+    ]);
     expect(sim.status).toBe(0);
     const report = join(dir, 'leak-report.json');
     const r = await run(['predict', data, '--drift', '--output', join(dir, 'leak-out.csv'), '--report', report]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/drift of 40000 readings \(every scored reading\) against the training distribution: alert/);
+    expect(r.stderr).toMatch(
+      /drift of 40000 readings \(every scored reading\) against the training distribution: alert/,
+    );
     expect(r.stderr).toMatch(/^\s+pressure\s+\d+\.\d{4}\s+\d+\.\d%\s+alert$/m);
-    for (const name of ['temperature', 'vibration', 'power']) expect(r.stderr).toMatch(new RegExp(`^\\s+${name}\\s+0\\.0\\d{3}\\s+.*ok$`, 'm'));
+    for (const name of ['temperature', 'vibration', 'power'])
+      expect(r.stderr).toMatch(new RegExp(`^\\s+${name}\\s+0\\.0\\d{3}\\s+.*ok$`, 'm'));
     const drift = (await readReport(report)).drift!;
     const byName = Object.fromEntries(drift.features.map((f) => [f.feature, f]));
     expect(byName.pressure!.psi).toBeGreaterThan(0.25);
@@ -104,7 +120,15 @@ describe('imind predict --report (built CLI)', () => {
   });
 
   it('fails with exit 5 when the report cannot be written', async () => {
-    const r = await run(['predict', 'fixtures/sensors.csv', '-q', '-o', join(dir, 'x.csv'), '--report', join(dir, 'no/such/dir/r.json')]);
+    const r = await run([
+      'predict',
+      'fixtures/sensors.csv',
+      '-q',
+      '-o',
+      join(dir, 'x.csv'),
+      '--report',
+      join(dir, 'no/such/dir/r.json'),
+    ]);
     expect(r.status).toBe(5);
     expect(r.stderr).toMatch(/cannot write the run report .*no such folder/);
   });
@@ -154,7 +178,9 @@ describe('imind predict --pushgateway (built CLI, a fake Pushgateway on 127.0.0.
       IMIND_PUSHGATEWAY: gw.url,
     });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^imind: warning: could not push the run's metrics to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/imind: /m);
+    expect(r.stderr).toMatch(
+      /^imind: warning: could not push the run's metrics to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/imind: /m,
+    );
     expect(looksClean(r.stderr)).toBe(true);
   });
 

@@ -72,9 +72,12 @@ describe('imind serve --workers 2: /metrics summed over the workers', () => {
     // Both workers must be ready before traffic, or the first one would take it all.
     while ((s.stderr().match(/model loaded and tested: ready/g) ?? []).length < 2)
       await new Promise((r) => setTimeout(r, 20));
-    for (let i = 0; i < 12; i++) expect((await post(s.url, '/predict', reading({ machine_id: `M${i % 3}` }))).status).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect((await post(s.url, '/predict', reading({ machine_id: `M${i % 3}` }))).status).toBe(200);
     for (let i = 0; i < 2; i++)
-      expect((await post(s.url, '/predict/batch', { readings: Array.from({ length: 5 }, () => reading()) })).status).toBe(200);
+      expect(
+        (await post(s.url, '/predict/batch', { readings: Array.from({ length: 5 }, () => reading()) })).status,
+      ).toBe(200);
     scrapes = [];
     for (let i = 0; i < 4; i++) {
       const reply = await viaHttp(s.url, { url: '/metrics' });
@@ -135,7 +138,13 @@ describe('imind serve --workers 2: /metrics summed over the workers', () => {
     const ruleExprs = [...rules.matchAll(/^\s+expr: (.+)$/gm)].map((m) => m[1]!);
     const alerts = [...rules.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]!);
     expect(ruleExprs).toHaveLength(alerts.length);
-    for (const a of ['ImindNotReady', 'ImindHigh5xxRate', 'ImindHighLatency', 'ImindMachineAnomalyRate', 'ImindFeatureDrift'])
+    for (const a of [
+      'ImindNotReady',
+      'ImindHigh5xxRate',
+      'ImindHighLatency',
+      'ImindMachineAnomalyRate',
+      'ImindFeatureDrift',
+    ])
       expect(alerts).toContain(a);
 
     const used = new Set<string>();
@@ -170,7 +179,9 @@ describe('imind serve settings: environment, config file, flags', () => {
     expect((await post(s.url, '/predict', reading())).status).toBe(200);
     expect(await s.stop()).toBe(0);
     expect(s.stderr()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  listening on http/m);
-    expect(s.stderr()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request request_id=\S+ method=POST route=\/predict status=200 /m);
+    expect(s.stderr()).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO  request request_id=\S+ method=POST route=\/predict status=200 /m,
+    );
     expect(s.stderr()).not.toMatch(/^\{/m);
   });
 

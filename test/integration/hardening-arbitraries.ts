@@ -57,7 +57,18 @@ export function timestampArb(maxMs: number): fc.Arbitrary<string> {
 export const textArb = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 50 }),
   fc.string({ unit: 'binary', maxLength: 60 }),
-  fc.constantFrom('\ud800', 'M\udfff1', 'M\u0000', 'M\n1', 'M\u007f', 'M\u200b', '🏭-7', 'Ω'.repeat(50), 'Ω'.repeat(51), ''),
+  fc.constantFrom(
+    '\ud800',
+    'M\udfff1',
+    'M\u0000',
+    'M\n1',
+    'M\u007f',
+    'M\u200b',
+    '🏭-7',
+    'Ω'.repeat(50),
+    'Ω'.repeat(51),
+    '',
+  ),
 );
 
 /** The odd values every field gets tried with. */
@@ -100,7 +111,16 @@ export function readingArb(schema: FeatureSchema, maxMs: number): fc.Arbitrary<R
 }
 
 /** Numbers JSON cannot carry, put back into the text as bare tokens, or as 1e309 and friends. */
-export const RAW_NUMBERS = ['NaN', 'Infinity', '-Infinity', '1e309', '-1e309', '-0', '1e-400', '0.0000000000000000000000001'];
+export const RAW_NUMBERS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '-1e309',
+  '-0',
+  '1e-400',
+  '0.0000000000000000000000001',
+];
 
 /** Replaces the JSON number of `field` in `text` with `token`. */
 export function withRawNumber(text: string, field: string, token: string): string {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImindError } from '../../src/errors.js';
@@ -71,7 +70,10 @@ describe('the keys file', () => {
       expect(error).toBeInstanceOf(ImindError);
       expect((error as ImindError).exitCode).toBe(5);
     }
-    const twice = { version: 1, keys: [1, 2].map(() => ({ name: 'a', scopes: ['predict'], sha256: 'a'.repeat(64), created: '', hint: '' })) };
+    const twice = {
+      version: 1,
+      keys: [1, 2].map(() => ({ name: 'a', scopes: ['predict'], sha256: 'a'.repeat(64), created: '', hint: '' })),
+    };
     await writeFile(bad, JSON.stringify(twice));
     await expect(readKeyFile(bad)).rejects.toThrow(/appears twice/);
   });
@@ -203,6 +205,19 @@ describe('API keys on the server (in memory)', () => {
     expect((await viaInject(app, { url: '/health' })).status).toBe(200);
   });
 
+  it('documents the key in the OpenAPI document (open routes need none)', async () => {
+    const doc = (await viaInject(app, { url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.components.securitySchemes.ApiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    expect(doc.paths['/predict']!.post!.security).toEqual([{ ApiKey: [] }, {}]);
+    expect(Object.keys(doc.paths['/predict/batch']!.post!.responses)).toEqual(
+      expect.arrayContaining(['401', '403', '429', '503', '504']),
+    );
+    expect(doc.paths['/health']!.get!.security).toBeUndefined();
+  });
+
   it('runs open without keys', async () => {
     const open = buildApp({ model, monitoring: false });
     await open.state.settled;
@@ -222,7 +237,12 @@ describe('CORS', () => {
     await app.state.settled;
     const pre = await viaInject(app, preflight('https://dash.example'));
     expect(pre.status).toBe(405);
-    const res = await viaInject(app, { method: 'POST', url: '/predict', headers: { origin: 'https://dash.example' }, body: reading() });
+    const res = await viaInject(app, {
+      method: 'POST',
+      url: '/predict',
+      headers: { origin: 'https://dash.example' },
+      body: reading(),
+    });
     expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control'))).toEqual([]);
   });
 
@@ -245,15 +265,28 @@ describe('CORS', () => {
       vary: 'Origin',
     });
     expect(String(ok.headers['access-control-allow-headers'])).toContain('x-api-key');
-    expect((await viaInject(app, preflight('http://localhost:3000', 'GET', '/health'))).headers['access-control-allow-methods']).toBe('GET, HEAD');
+    expect(
+      (await viaInject(app, preflight('http://localhost:3000', 'GET', '/health'))).headers[
+        'access-control-allow-methods'
+      ],
+    ).toBe('GET, HEAD');
     // Other origins, other methods, unknown paths: no preflight answer.
-    for (const req of [preflight('https://evil.example'), preflight('https://dash.example', 'DELETE'), preflight('https://dash.example', 'POST', '/nope')]) {
+    for (const req of [
+      preflight('https://evil.example'),
+      preflight('https://dash.example', 'DELETE'),
+      preflight('https://dash.example', 'POST', '/nope'),
+    ]) {
       const res = await viaInject(app, req);
       expect([404, 405]).toContain(res.status);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
     }
     // Answers to the listed origin carry the header, 401s too (so the page can read them); others get none.
-    const denied = await viaInject(app, { method: 'POST', url: '/predict', headers: { origin: 'https://dash.example' }, body: reading() });
+    const denied = await viaInject(app, {
+      method: 'POST',
+      url: '/predict',
+      headers: { origin: 'https://dash.example' },
+      body: reading(),
+    });
     expect(denied.status).toBe(401);
     expect(denied.headers['access-control-allow-origin']).toBe('https://dash.example');
     const allowed = await viaInject(app, {
@@ -265,7 +298,12 @@ describe('CORS', () => {
     expect(allowed.status).toBe(200);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://dash.example');
     expect(String(allowed.headers['access-control-expose-headers'])).toContain('x-request-id');
-    const other = await viaInject(app, { method: 'POST', url: '/predict', headers: { origin: 'https://evil.example', 'x-api-key': key }, body: reading() });
+    const other = await viaInject(app, {
+      method: 'POST',
+      url: '/predict',
+      headers: { origin: 'https://evil.example', 'x-api-key': key },
+      body: reading(),
+    });
     expect(other.status).toBe(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Model } from '../../src/model/model.js';
+import type { Model } from '../../src/model/model.js';
 import type { Prediction } from '../../src/model/prediction.js';
 import type { Reading } from '../../src/schema/reading.js';
 import type { ApiKeyVerifier } from '../../src/server/auth-keys.js';
@@ -184,5 +184,6 @@ export function assertNoInternals(text: string): void {
     /\b(?:Type|Range|Syntax|Reference|Eval|URI|Aggregate|Http|Imind|Zod)Error\b/,
     /"stack"/,
   ];
-  for (const pattern of leaks) if (pattern.test(text)) throw new Error(`error body leaks internals (${pattern}): ${text.slice(0, 500)}`);
+  for (const pattern of leaks)
+    if (pattern.test(text)) throw new Error(`error body leaks internals (${pattern}): ${text.slice(0, 500)}`);
 }

@@ -38,7 +38,11 @@ afterAll(async () => {
 });
 
 /** The answer must be what the zod schema says: 200 iff it accepts, else a clear 400/422, never 5xx. */
-function checkAgainstSchema(res: Reply, text: string, schema: { safeParse: (v: unknown) => { success: boolean } }): void {
+function checkAgainstSchema(
+  res: Reply,
+  text: string,
+  schema: { safeParse: (v: unknown) => { success: boolean } },
+): void {
   expect(res.status, res.text).toBeLessThan(500);
   let parsed: unknown;
   try {
@@ -62,14 +66,22 @@ describe('property: requests generated from the API schemas (in memory)', () => 
     await fc.assert(
       fc.asyncProperty(
         readingArb(model.schema, NOW + 10 * 86_400_000),
-        fc.option(fc.tuple(fc.constantFrom(...model.schema.features.map((f) => f.name)), fc.constantFrom(...RAW_NUMBERS)), {
-          freq: 5,
-          nil: undefined,
-        }),
+        fc.option(
+          fc.tuple(fc.constantFrom(...model.schema.features.map((f) => f.name)), fc.constantFrom(...RAW_NUMBERS)),
+          {
+            freq: 5,
+            nil: undefined,
+          },
+        ),
         async (body, raw) => {
           let text = JSON.stringify(body);
           if (raw) text = withRawNumber(text, raw[0], raw[1]);
-          const res = await viaInject(app, { method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, body: text });
+          const res = await viaInject(app, {
+            method: 'POST',
+            url: '/predict',
+            headers: { 'content-type': 'application/json' },
+            body: text,
+          });
           checkAgainstSchema(res, text, service.schemas.reading);
           if (res.status === 200) {
             const p = prediction.parse(res.json());
@@ -86,16 +98,26 @@ describe('property: requests generated from the API schemas (in memory)', () => 
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.array(readingArb(model.schema, NOW + 10 * 86_400_000), { minLength: 1, maxLength: 6 }).map((readings) => ({ readings })),
+          fc
+            .array(readingArb(model.schema, NOW + 10 * 86_400_000), { minLength: 1, maxLength: 6 })
+            .map((readings) => ({ readings })),
           fc.record({ readings: oddValue }),
           fc.record({ readings: fc.array(readingArb(model.schema, NOW), { maxLength: 2 }), other: oddValue }),
           oddValue,
         ),
         async (body) => {
           const text = JSON.stringify(body) ?? 'null';
-          const res = await viaInject(app, { method: 'POST', url: '/predict/batch', headers: { 'content-type': 'application/json' }, body: text });
+          const res = await viaInject(app, {
+            method: 'POST',
+            url: '/predict/batch',
+            headers: { 'content-type': 'application/json' },
+            body: text,
+          });
           checkAgainstSchema(res, text, service.schemas.batchRequest);
-          if (res.status === 200) expect((res.json().predictions as unknown[]).length).toBe((body as { readings: unknown[] }).readings.length);
+          if (res.status === 200)
+            expect((res.json().predictions as unknown[]).length).toBe(
+              (body as { readings: unknown[] }).readings.length,
+            );
         },
       ),
       { numRuns: 300 },
@@ -104,11 +126,14 @@ describe('property: requests generated from the API schemas (in memory)', () => 
 
   it('accepts every timestamp form and zone the docs name, answering the same instant in UTC', async () => {
     await fc.assert(
-      fc.asyncProperty(timestampArb(NOW + 86_400_000).filter((t) => parseTimestamp(t) <= NOW), async (timestamp) => {
-        const res = await viaInject(app, { method: 'POST', url: '/predict', body: reading({ timestamp }) });
-        expect(res.status, `${timestamp}: ${res.text}`).toBe(200);
-        expect(Date.parse(res.json().timestamp as string)).toBe(parseTimestamp(timestamp));
-      }),
+      fc.asyncProperty(
+        timestampArb(NOW + 86_400_000).filter((t) => parseTimestamp(t) <= NOW),
+        async (timestamp) => {
+          const res = await viaInject(app, { method: 'POST', url: '/predict', body: reading({ timestamp }) });
+          expect(res.status, `${timestamp}: ${res.text}`).toBe(200);
+          expect(Date.parse(res.json().timestamp as string)).toBe(parseTimestamp(timestamp));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -134,17 +159,62 @@ describe('hand-written battery of malformed bodies (real server)', () => {
     ['bare -Infinity', () => post(seedText.replace('250', '-Infinity')), 400, 'malformed_json'],
     ['lower-case nan', () => post(seedText.replace('65.5', 'nan')), 400, 'malformed_json'],
     ['1e309', () => post(seedText.replace('65.5', '1e309')), 422, 'validation_failed'],
-    ['lone continuation byte', () => post(Buffer.concat([Buffer.from(seedText.slice(0, 40)), Buffer.from([0x80]), Buffer.from(seedText.slice(40))])), 400, 'malformed_json'],
-    ['overlong encoding of /', () => post(Buffer.concat([Buffer.from(seedText.slice(0, 40)), Buffer.from([0xc0, 0xaf]), Buffer.from(seedText.slice(40))])), 400, 'malformed_json'],
-    ['UTF-8-encoded surrogate', () => post(Buffer.concat([Buffer.from(seedText.slice(0, 40)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(seedText.slice(40))])), 400, 'malformed_json'],
-    ['truncated character at the end', () => post(Buffer.concat([Buffer.from(seedText), Buffer.from([0xe2, 0x82])])), 400, 'malformed_json'],
+    [
+      'lone continuation byte',
+      () =>
+        post(Buffer.concat([Buffer.from(seedText.slice(0, 40)), Buffer.from([0x80]), Buffer.from(seedText.slice(40))])),
+      400,
+      'malformed_json',
+    ],
+    [
+      'overlong encoding of /',
+      () =>
+        post(
+          Buffer.concat([
+            Buffer.from(seedText.slice(0, 40)),
+            Buffer.from([0xc0, 0xaf]),
+            Buffer.from(seedText.slice(40)),
+          ]),
+        ),
+      400,
+      'malformed_json',
+    ],
+    [
+      'UTF-8-encoded surrogate',
+      () =>
+        post(
+          Buffer.concat([
+            Buffer.from(seedText.slice(0, 40)),
+            Buffer.from([0xed, 0xa0, 0x80]),
+            Buffer.from(seedText.slice(40)),
+          ]),
+        ),
+      400,
+      'malformed_json',
+    ],
+    [
+      'truncated character at the end',
+      () => post(Buffer.concat([Buffer.from(seedText), Buffer.from([0xe2, 0x82])])),
+      400,
+      'malformed_json',
+    ],
     ['text/plain', () => post(seedText, 'text/plain'), 415, 'unsupported_media_type'],
     ['application/xml', () => post('<reading/>', 'application/xml'), 415, 'unsupported_media_type'],
     ['multipart', () => post('--x\r\n\r\n--x--', 'multipart/form-data; boundary=x'), 415, 'unsupported_media_type'],
-    ['UTF-16 JSON', () => post(Buffer.from(seedText, 'utf16le'), 'application/json; charset=utf-16'), 415, 'unsupported_media_type'],
+    [
+      'UTF-16 JSON',
+      () => post(Buffer.from(seedText, 'utf16le'), 'application/json; charset=utf-16'),
+      415,
+      'unsupported_media_type',
+    ],
     ['no content type', () => post(seedText, ''), 415, 'unsupported_media_type'],
     ['an array for the reading', () => post(`[${seedText}]`), 422, 'validation_failed'],
-    ['an object for readings', () => post(`{"readings":${seedText}}`, undefined, '/predict/batch'), 422, 'validation_failed'],
+    [
+      'an object for readings',
+      () => post(`{"readings":${seedText}}`, undefined, '/predict/batch'),
+      422,
+      'validation_failed',
+    ],
     ['a string for the body', () => post('"reading"'), 422, 'validation_failed'],
     ['null', () => post('null'), 422, 'validation_failed'],
     ['a number', () => post('1e999'), 422, 'validation_failed'],
@@ -153,14 +223,44 @@ describe('hand-written battery of malformed bodies (real server)', () => {
     ['single quotes', () => post(seedText.replaceAll('"', "'")), 400, 'malformed_json'],
     ['a comment', () => post(`/* hi */${seedText}`), 400, 'malformed_json'],
     ['a BOM (accepted)', () => post(`\ufeff${seedText}`), 200, ''],
-    ['duplicate keys, last one out of range', () => post(seedText.replace('}', ',"pressure":500}')), 422, 'validation_failed'],
-    ['a 10 MB string (over the body limit)', () => post(JSON.stringify(reading({ machine_id: 'M'.repeat(10_000_000) }))), 413, 'payload_too_large'],
-    ['a 10 MB string (under a 16 MiB limit)', () => post(JSON.stringify(reading({ machine_id: 'M'.repeat(10_000_000) })), undefined, '/predict', bigServed.url), 422, 'validation_failed'],
-    ['a 10 MB string of escapes', () => post(`{"machine_id":"${'\\n'.repeat(5_000_000)}"}`, undefined, '/predict', bigServed.url), 422, 'validation_failed'],
-    ['100,000-deep nesting', () => post(`{"temperature":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 422, 'validation_failed'],
+    [
+      'duplicate keys, last one out of range',
+      () => post(seedText.replace('}', ',"pressure":500}')),
+      422,
+      'validation_failed',
+    ],
+    [
+      'a 10 MB string (over the body limit)',
+      () => post(JSON.stringify(reading({ machine_id: 'M'.repeat(10_000_000) }))),
+      413,
+      'payload_too_large',
+    ],
+    [
+      'a 10 MB string (under a 16 MiB limit)',
+      () => post(JSON.stringify(reading({ machine_id: 'M'.repeat(10_000_000) })), undefined, '/predict', bigServed.url),
+      422,
+      'validation_failed',
+    ],
+    [
+      'a 10 MB string of escapes',
+      () => post(`{"machine_id":"${'\\n'.repeat(5_000_000)}"}`, undefined, '/predict', bigServed.url),
+      422,
+      'validation_failed',
+    ],
+    [
+      '100,000-deep nesting',
+      () => post(`{"temperature":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
+      422,
+      'validation_failed',
+    ],
     ['100,000-deep objects', () => post(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`), 422, 'validation_failed'],
     ['100,000-deep and unterminated', () => post('['.repeat(100_000)), 400, 'malformed_json'],
-    ['4 MB of nesting (16 MiB limit)', () => post('['.repeat(2_000_000) + ']'.repeat(2_000_000), undefined, '/predict/batch', bigServed.url), 422, 'validation_failed'],
+    [
+      '4 MB of nesting (16 MiB limit)',
+      () => post('['.repeat(2_000_000) + ']'.repeat(2_000_000), undefined, '/predict/batch', bigServed.url),
+      422,
+      'validation_failed',
+    ],
   ];
 
   for (const [name, run, status, code] of cases) {

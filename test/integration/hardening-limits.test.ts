@@ -116,9 +116,13 @@ describe('request size limits over TCP', () => {
   });
 
   it('refuses both Content-Length and Transfer-Encoding (request smuggling) with 400', async () => {
-    const out = await rawExchange(served.port, [head('Content-Length: 4\r\nTransfer-Encoding: chunked\r\n') + '0\r\n\r\n'], {
-      idleMs: 1_000,
-    });
+    const out = await rawExchange(
+      served.port,
+      [head('Content-Length: 4\r\nTransfer-Encoding: chunked\r\n') + '0\r\n\r\n'],
+      {
+        idleMs: 1_000,
+      },
+    );
     expect(statusOf(out.text)).toBe(400);
   });
 
@@ -128,7 +132,9 @@ describe('request size limits over TCP', () => {
     expect(errorSchema.parse(long.json()).error).toBe('uri_too_long');
     const huge = await rawExchange(served.port, [`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]);
     expect(statusOf(huge.text)).toBe(414);
-    const headers = await rawExchange(served.port, [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`]);
+    const headers = await rawExchange(served.port, [
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`,
+    ]);
     expect(statusOf(headers.text)).toBe(431);
     expect(errorSchema.parse(bodyOf(headers.text)).error).toBe('headers_too_large');
   });
@@ -143,7 +149,11 @@ describe('JSON limits over TCP', () => {
     });
     expect(res.status).toBe(422);
     expect(res.json().issues).toEqual([{ path: 'readings.1.machine_id', message: 'is longer than 10000 characters' }]);
-    const key = await viaHttp(served.url, { method: 'POST', url: '/predict', body: { ...reading(), ['k'.repeat(20_000)]: 1 } });
+    const key = await viaHttp(served.url, {
+      method: 'POST',
+      url: '/predict',
+      body: { ...reading(), ['k'.repeat(20_000)]: 1 },
+    });
     expect(key.status).toBe(422);
     expect(key.json().issues).toEqual([{ path: '', message: 'has a field name longer than 10000 characters' }]);
     assertCleanBody(key.text);
@@ -151,14 +161,28 @@ describe('JSON limits over TCP', () => {
 
   it('reads a body nested 60,000 deep only to depth 64 and answers 422', async () => {
     const body = `{"readings":[${'['.repeat(30_000)}${']'.repeat(30_000)}]}`;
-    const res = await viaHttp(served.url, { method: 'POST', url: '/predict/batch', headers: { 'content-type': 'application/json' }, body });
+    const res = await viaHttp(served.url, {
+      method: 'POST',
+      url: '/predict/batch',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(422);
     expect(res.json().issues).toEqual([{ path: 'readings.0', message: 'must be an object, got an array' }]);
   });
 
   it('refuses a body that is not UTF-8 with 400', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M'), Buffer.from([0xff, 0xfe]), Buffer.from(json.slice(json.indexOf('","temperature')))]);
-    const res = await viaHttp(served.url, { method: 'POST', url: '/predict', headers: { 'content-type': 'application/json' }, body: bytes });
+    const bytes = Buffer.concat([
+      Buffer.from('{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(json.slice(json.indexOf('","temperature'))),
+    ]);
+    const res = await viaHttp(served.url, {
+      method: 'POST',
+      url: '/predict',
+      headers: { 'content-type': 'application/json' },
+      body: bytes,
+    });
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ error: 'malformed_json', detail: 'the request body is not valid UTF-8' });
   });

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addKey } from '../../src/keys/key-store.js';
@@ -40,7 +41,9 @@ describe('requests in flight (IMIND_MAX_IN_FLIGHT)', () => {
     const served = await serveWith(held, { hardening: { maxInFlight: 4 } });
     try {
       held.hold();
-      const inFlight = Array.from({ length: 4 }, () => viaHttp(served.url, { method: 'POST', url: '/predict/batch', body: batch }));
+      const inFlight = Array.from({ length: 4 }, () =>
+        viaHttp(served.url, { method: 'POST', url: '/predict/batch', body: batch }),
+      );
       await until(() => held.calls === 4);
       expect(served.app.gate.inFlight.inFlight).toBe(4);
       const refused = await Promise.all(
@@ -52,6 +55,27 @@ describe('requests in flight (IMIND_MAX_IN_FLIGHT)', () => {
         expect(res.headers['retry-after']).toBe('1');
       }
       expect(held.calls).toBe(4); // the refused requests did no work
+      // A refused client keeps its keep-alive connection (its small body is read and dropped).
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const onAgent = (method: string, path: string, body?: string) =>
+        new Promise<{ status: number; connection?: string; reused: boolean }>((resolve, reject) => {
+          const req = request(
+            `${served.url}${path}`,
+            { method, agent, headers: body ? { 'content-type': 'application/json' } : {} },
+            (res) => {
+              res.resume();
+              res.on('end', () =>
+                resolve({ status: res.statusCode!, connection: res.headers.connection, reused: req.reusedSocket }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      const refusedOnAgent = await onAgent('POST', '/predict/batch', JSON.stringify(batch));
+      expect(refusedOnAgent).toMatchObject({ status: 503, connection: 'keep-alive' });
+      expect(await onAgent('GET', '/health')).toMatchObject({ status: 200, reused: true });
+      agent.destroy();
       expect((await viaHttp(served.url, { url: '/health' })).status).toBe(200);
       expect((await viaHttp(served.url, { url: '/ready' })).status).toBe(200);
       held.release();
@@ -186,9 +210,15 @@ describe('request deadline (IMIND_REQUEST_DEADLINE_MS)', () => {
   it('skips a batch whose deadline passed before scoring (ScoringService)', async () => {
     const held = new HeldModel(model);
     const service = new ScoringService(held, defaultServerSettings());
-    await expect(service.predictBatch(batch, { deadline: performance.now() - 1 })).rejects.toMatchObject({ status: 504 });
-    await expect(service.predictOne(reading(), { deadline: performance.now() - 1 })).rejects.toMatchObject({ status: 504 });
+    await expect(service.predictBatch(batch, { deadline: performance.now() - 1 })).rejects.toMatchObject({
+      status: 504,
+    });
+    await expect(service.predictOne(reading(), { deadline: performance.now() - 1 })).rejects.toMatchObject({
+      status: 504,
+    });
     expect(held.calls).toBe(0);
-    expect(JSON.parse(await service.predictOne(reading(), { deadline: performance.now() + 60_000 })).machine_id).toBe('MACHINE_001');
+    expect(JSON.parse(await service.predictOne(reading(), { deadline: performance.now() + 60_000 })).machine_id).toBe(
+      'MACHINE_001',
+    );
   });
 });

@@ -11,7 +11,9 @@ export function samples(text: string): Map<string, number> {
     const brace = series.indexOf('{');
     let key = series;
     if (brace >= 0) {
-      const labels = [...series.slice(brace + 1, -1).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => `${m[1]}="${m[2]}"`);
+      const labels = [...series.slice(brace + 1, -1).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(
+        (m) => `${m[1]}="${m[2]}"`,
+      );
       key = `${series.slice(0, brace)}{${labels.sort().join(',')}}`;
     }
     out.set(key, Number(line.slice(i + 1)));

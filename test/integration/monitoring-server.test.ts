@@ -50,7 +50,9 @@ describe('GET /metrics after known traffic (a real server on a free port)', () =
     s = await serve(modelPath, { machineLabelLimit: 3 });
     const base = s.server.url;
     for (const id of ['M1', 'M2', 'M3', 'M4', 'M5'])
-      expect((await post(base, '/predict', reading({ machine_id: id }), { 'x-request-id': `req-${id}` })).status).toBe(200);
+      expect((await post(base, '/predict', reading({ machine_id: id }), { 'x-request-id': `req-${id}` })).status).toBe(
+        200,
+      );
     const batch = Array.from({ length: 10 }, (_, i) => reading({ machine_id: 'M1', temperature: i < 2 ? 120 : 65.5 }));
     expect((await post(base, '/predict/batch', { readings: batch })).status).toBe(200);
     expect((await post(base, '/predict', reading({ pressure: 1000 }), { 'x-request-id': 'bad id!' })).status).toBe(422);

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DriftTracker,
-  driftReport,
-  mergeSnapshots,
-  psi,
-  type DriftReference,
-} from '../../src/monitoring/drift.js';
+import { DriftTracker, driftReport, mergeSnapshots, psi, type DriftReference } from '../../src/monitoring/drift.js';
 import { formatDriftTable } from '../../src/monitoring/drift-table.js';
 import { binCounts, describeDistribution } from '../../src/model/statistics.js';
 import { Prng } from '../../src/util/prng.js';
@@ -67,9 +61,12 @@ describe('DriftTracker', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 50 }),
-        fc.array(fc.tuple(fc.double({ min: -20, max: 120, noNaN: true }), fc.double({ min: -1, max: 2, noNaN: true })), {
-          maxLength: 200,
-        }),
+        fc.array(
+          fc.tuple(fc.double({ min: -20, max: 120, noNaN: true }), fc.double({ min: -1, max: 2, noNaN: true })),
+          {
+            maxLength: 200,
+          },
+        ),
         (window, rows) => {
           const t = new DriftTracker(refs, window);
           for (const row of rows) t.add(row);

@@ -74,7 +74,11 @@ describe('ServerMetrics', () => {
   it('counts every prediction of a model call, by machine and outcome, and labels methods it does not know as other', async () => {
     const m = new ServerMetrics({ machineLabelLimit: 10 });
     const readings = ['A', 'A', 'B'].map(reading);
-    m.recordInference(0.001, readings, [prediction('A', 0.1, false), prediction('A', 5, true), prediction('B', 0.2, false)]);
+    m.recordInference(0.001, readings, [
+      prediction('A', 0.1, false),
+      prediction('A', 5, true),
+      prediction('B', 0.2, false),
+    ]);
     m.route('/predict').record('POST', 200, 0.002);
     m.route('/predict').record('BREW', 405, 0.001);
     const s = samples(await m.text());
@@ -101,7 +105,9 @@ describe('pretty logs', () => {
       detail: 'two words',
       msg: 'request',
     });
-    expect(formatPretty(line)).toBe('10:30:00.123 INFO  request request_id=r-1 route=/predict status=200 detail="two words"\n');
+    expect(formatPretty(line)).toBe(
+      '10:30:00.123 INFO  request request_id=r-1 route=/predict status=200 detail="two words"\n',
+    );
     expect(formatPretty('not json')).toBe('not json\n');
   });
 });

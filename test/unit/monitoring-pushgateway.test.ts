@@ -72,7 +72,12 @@ describe('Pushgateway push', () => {
     const result = await pushMetrics({ url: gw.url, job: 'imind', instance: 'cron-1' }, text);
     expect(result.ok).toBe(true);
     expect(gw.received).toEqual([
-      { method: 'PUT', url: '/metrics/job/imind/instance/cron-1', type: expect.stringMatching(/^text\/plain/), body: text },
+      {
+        method: 'PUT',
+        url: '/metrics/job/imind/instance/cron-1',
+        type: expect.stringMatching(/^text\/plain/),
+        body: text,
+      },
     ]);
   });
 

@@ -114,9 +114,9 @@ describe('resolveSettings', () => {
   });
 
   it('refuses config keys that are not settings of the command', () => {
-    expect(usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { prot: 1 } } })).message).toMatch(
-      /"prot" is not a setting/,
-    );
+    expect(
+      usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { prot: 1 } } })).message,
+    ).toMatch(/"prot" is not a setting/);
     // predict has no port; the config file's own path and IMIND_DEBUG are not file settings
     usageError(() => resolveSettings({ scope: 'predict', file: { path: 'x.json', values: { port: 1 } } }));
     usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { config: 'y.json' } } }));
