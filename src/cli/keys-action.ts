@@ -4,7 +4,7 @@ import { addKey, keysFilePath, listKeys, revokeKey } from '../keys/key-store.js'
 import type { KeysAddOptions, KeysListOptions, KeysRevokeOptions } from './keys.js';
 
 export async function runKeysAdd(options: KeysAddOptions): Promise<ExitCodeValue> {
-  const path = keysFilePath(options.keysFile);
+  const path = keysFilePath(options.keysFile, process.env);
   const scopes = parseScopes(options.scopes);
   const { key, entry } = await addKey(path, options.name, scopes);
   process.stderr.write(
@@ -16,7 +16,7 @@ export async function runKeysAdd(options: KeysAddOptions): Promise<ExitCodeValue
 }
 
 export async function runKeysList(options: KeysListOptions): Promise<ExitCodeValue> {
-  const path = keysFilePath(options.keysFile);
+  const path = keysFilePath(options.keysFile, process.env);
   const keys = await listKeys(path);
   const rows = keys.map((k) => ({ name: k.name, scopes: k.scopes, created: k.created, hint: k.hint }));
   if (options.json) {
@@ -43,7 +43,7 @@ export async function runKeysList(options: KeysListOptions): Promise<ExitCodeVal
 }
 
 export async function runKeysRevoke(options: KeysRevokeOptions): Promise<ExitCodeValue> {
-  const path = keysFilePath(options.keysFile);
+  const path = keysFilePath(options.keysFile, process.env);
   const removed = await revokeKey(path, options.name);
   const left = (await listKeys(path)).length;
   process.stderr.write(

@@ -51,10 +51,10 @@ function untilSignal(inWorker: boolean): Promise<NodeJS.Signals> {
  */
 export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
   monitoringFromSettings(options, false); // a usage error before anything starts
-  serveLimitsFromEnv(); // likewise
+  serveLimitsFromEnv(process.env); // likewise
   const logger = createServerLogger({ level: options.logLevel, format: options.logFormat });
   if (options.workers > 1 && cluster.isPrimary) {
-    await readKeyFile(keysFilePath(options.keysFile)); // an unreadable keys file stops the server once, not per worker
+    await readKeyFile(keysFilePath(options.keysFile, process.env)); // an unreadable keys file stops the server once, not per worker
     // Workers asked for port 0 would each get a different port: choose one for all.
     const port = options.port === 0 ? await freePort(options.host) : options.port;
     logger.info({ workers: options.workers, host: options.host, port }, `starting ${options.workers} workers`);
@@ -82,8 +82,8 @@ export async function runServe(options: ServeOptions): Promise<ExitCodeValue> {
 
 async function serveOne(options: ServeOptions, logger: Logger, inWorker: boolean): Promise<ExitCodeValue> {
   const signal = untilSignal(inWorker);
-  const limits = serveLimitsFromEnv();
-  const keys = await loadServerKeys(keysFilePath(options.keysFile), logger);
+  const limits = serveLimitsFromEnv(process.env);
+  const keys = await loadServerKeys(keysFilePath(options.keysFile, process.env), logger);
   const model = Model.load(options.model);
   const app = buildApp({
     model,

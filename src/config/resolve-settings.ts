@@ -20,17 +20,19 @@ export interface SettingSources {
 /**
  * Resolves the settings of one command: a flag typed on the command line wins,
  * then the environment variable, then the config file, then the default.
- * A bad value is a usage error naming where it came from.
+ * A bad value is a usage error naming where it came from; so is a config-file
+ * key that is no setting (one of another command is skipped).
  */
 export function resolveSettings(sources: SettingSources): Partial<Settings> {
   const names = settingsOf(sources.scope);
-  const known = new Set<string>(names);
   if (sources.file) {
+    // One file may serve every command: settings of other commands are skipped, unknown keys refused.
     for (const key of Object.keys(sources.file.values)) {
       const definition = (SETTINGS as Record<string, { inFile?: boolean }>)[key];
-      if (!definition || definition.inFile === false || !known.has(key)) {
-        throw new ImindError('usage', `config file ${sources.file.path}: "${key}" is not a setting of this command`, {
-          hint: `known: ${names.filter((n) => SETTINGS[n].inFile !== false).join(', ')}`,
+      if (!definition || definition.inFile === false) {
+        const known = (Object.keys(SETTINGS) as SettingName[]).filter((n) => SETTINGS[n].inFile !== false);
+        throw new ImindError('usage', `config file ${sources.file.path}: "${key}" is not a setting`, {
+          hint: `settings: ${known.join(', ')}`,
         });
       }
     }

@@ -40,6 +40,11 @@ export class WorkerPredictionWriter implements PredictionWriter {
     await this.writeColumns(predictionColumns(batch, this.setup.featureNames.length));
   }
 
+  /**
+   * Hands the batch to the worker. Its typed arrays move there without a copy
+   * (transferred): they are empty here afterwards, so the caller must not read
+   * the batch again (the scoring pipeline does not).
+   */
   async writeColumns(batch: PredictionColumns): Promise<void> {
     this.useLocal ??= batch.count < MIN_WORKER_BATCH;
     if (this.useLocal) return this.local.writeColumns(batch);
@@ -56,7 +61,7 @@ export class WorkerPredictionWriter implements PredictionWriter {
       codes[i] = code;
     }
     const { machineIds: _ids, ...columns } = batch;
-    this.post({ type: 'batch', columns, idCodes: codes, newIds }, [codes.buffer]);
+    this.post({ type: 'batch', columns, idCodes: codes, newIds }, [codes.buffer, ...transferable(columns)]);
     while (this.results.length > MAX_IN_FLIGHT) await this.flushOne();
   }
 
@@ -121,4 +126,14 @@ export class WorkerPredictionWriter implements PredictionWriter {
     this.failure ??= error;
     for (const w of this.waiting.splice(0)) w.reject(error);
   }
+}
+
+/** The buffers of the batch's typed arrays that can move to the worker: those the array spans whole. */
+function transferable(columns: object): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const value of Object.values(columns)) {
+    if (!ArrayBuffer.isView(value) || !(value.buffer instanceof ArrayBuffer)) continue;
+    if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) buffers.add(value.buffer);
+  }
+  return [...buffers];
 }

@@ -8,7 +8,7 @@ export type { StoredKey } from './key-file.js';
 export const DEFAULT_KEYS_FILE = 'imind-keys.json';
 
 /** The keys file: the flag, else IMIND_API_KEYS_FILE, else ./imind-keys.json. */
-export function keysFilePath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function keysFilePath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return flag || env.IMIND_API_KEYS_FILE || DEFAULT_KEYS_FILE;
 }
 

@@ -2,8 +2,10 @@ const SLOTS = 64;
 
 /**
  * Machine ids already validated, found again from a span of a CSV line without
- * slicing it: files repeat a handful of ids row after row, so a lookup saves a
- * substring and a validation per row. Direct-mapped: a slot is picked from the
+ * slicing it (or from another string with the same text, as JSON.parse makes
+ * one per row): files repeat a handful of ids row after row, so a lookup saves
+ * a substring and a validation per row, and the batch holds a few id strings
+ * instead of one per row. Direct-mapped: a slot is picked from the
  * length and two characters of the span, and a hit is confirmed by comparing
  * the whole text; a collision just replaces the slot.
  */
@@ -16,6 +18,11 @@ export class MachineIdCache {
     if (length === 0) return null;
     const id = this.slots[slot(text, start, end)]!;
     return id.length === length && text.startsWith(id, start) ? id : null;
+  }
+
+  /** The cached id equal to `id` (the same string object every time), or null. */
+  findString(id: string): string | null {
+    return id.length > 0 ? this.find(id, 0, id.length) : null;
   }
 
   /** Remembers a valid id that is exactly text[start, end). */

@@ -242,6 +242,10 @@ export class RowValidator {
 
   /** The machine id to use (the schema's default when absent), or its row error. */
   private machineId(row: number, id: string | undefined): string | RowError {
+    if (id !== undefined) {
+      const known = this.machineIds.findString(id);
+      if (known !== null) return known;
+    }
     let machineId = id;
     if (machineId === undefined || (machineId === '' && this.schema.defaultMachineId !== null)) {
       if (this.schema.defaultMachineId === null) return { row, field: 'machine_id', message: 'machine_id is missing' };
@@ -249,6 +253,7 @@ export class RowValidator {
     }
     const idProblem = machineIdProblem(machineId);
     if (idProblem) return { row, field: 'machine_id', message: `machine_id ${idProblem}` };
+    if (machineId === id) this.machineIds.remember(machineId, 0, machineId.length, machineId);
     return machineId;
   }
 }

@@ -50,7 +50,7 @@ const ENV = {
 } as const;
 
 /** Reads IMIND_MAX_IN_FLIGHT, IMIND_RATE_LIMIT, IMIND_RATE_BURST, IMIND_REQUEST_DEADLINE_MS and IMIND_CORS_ORIGINS. */
-export function hardeningFromEnv(env: NodeJS.ProcessEnv = process.env): HardeningSettings {
+export function hardeningFromEnv(env: NodeJS.ProcessEnv): HardeningSettings {
   const overrides: Record<string, unknown> = {};
   for (const [name, [field, schema]] of Object.entries(ENV)) {
     const raw = env[name];
@@ -95,7 +95,7 @@ export interface ListenLimits {
 }
 
 /** Everything `imind serve` reads from the environment for its limits; a bad value is a usage error (exit 2). */
-export function serveLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+export function serveLimitsFromEnv(env: NodeJS.ProcessEnv): {
   hardening: HardeningSettings;
   listen: ListenLimits;
 } {

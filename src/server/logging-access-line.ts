@@ -33,6 +33,8 @@ export class AccessLineWriter {
   private lastMachineJson = '""';
   private lastVersion: string | null = null;
   private lastVersionField = '';
+  /** `,"method":…,"route":…` by route template, then method. */
+  private readonly routeFields = new Map<string, Map<string | undefined, string>>();
 
   constructor(logger: Logger) {
     const internals = logger as unknown as LoggerInternals;
@@ -56,10 +58,7 @@ export class AccessLineWriter {
       this.tail +
       ',"request_id":' +
       text(e.id) +
-      ',"method":' +
-      text(e.req.method ?? '') +
-      ',"route":' +
-      text(e.route) +
+      this.routeField(e.req.method, e.route) +
       ',"status":' +
       status +
       ',"latency_ms":' +
@@ -70,6 +69,18 @@ export class AccessLineWriter {
     if (e.anomalies !== undefined) line += ',"anomalies":' + e.anomalies;
     line += this.version(modelVersion) + ',' + this.messageKey + ':"request"}\n';
     this.stream.write(line);
+  }
+
+  private routeField(method: string | undefined, route: string): string {
+    let byMethod = this.routeFields.get(route);
+    if (!byMethod) this.routeFields.set(route, (byMethod = new Map()));
+    let field = byMethod.get(method);
+    if (field === undefined) {
+      field = `,"method":${text(method ?? '')},"route":${text(route)}`;
+      // Route templates are few; methods are whatever clients send: keep at most a few per route.
+      if (byMethod.size < 16) byMethod.set(method, field);
+    }
+    return field;
   }
 
   private machine(id: string): string {

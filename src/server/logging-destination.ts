@@ -33,20 +33,23 @@ export class BufferedLineWriter {
   private readonly timer: NodeJS.Timeout;
   private readonly onExit = (): void => this.flushSync();
   private readonly chunkBytes: number;
+  private readonly shared: boolean;
 
   constructor(
     private readonly fd: number,
     { flushMs, shared }: { flushMs: number; shared: boolean },
     private readonly write2: (fd: number, buffer: Buffer) => number = writeSync,
   ) {
-    this.chunkBytes = shared && !isFile(fd) ? SHARED_PIPE_CHUNK_BYTES : CHUNK_BYTES;
+    this.shared = shared && !isFile(fd);
+    this.chunkBytes = this.shared ? SHARED_PIPE_CHUNK_BYTES : CHUNK_BYTES;
     this.timer = setInterval(() => this.flush(), flushMs);
     this.timer.unref();
     process.on('exit', this.onExit);
   }
 
   write(line: string): void {
-    const size = Buffer.byteLength(line);
+    // Exact bytes matter only for the 4096-byte pipe limit; elsewhere characters are close enough.
+    const size = this.shared ? Buffer.byteLength(line) : line.length;
     if (this.pendingBytes + this.bytes + size > MAX_PENDING_BYTES) {
       this.dropped++;
       return;
@@ -59,8 +62,9 @@ export class BufferedLineWriter {
   /** Writes what is collected (without blocking: a full pipe keeps it for later). */
   flush(done?: (error?: Error) => void): void {
     if (this.lines.length > 0) {
-      this.pending.push(Buffer.from(this.lines.join('')));
-      this.pendingBytes += this.bytes;
+      const chunk = Buffer.from(this.lines.join(''));
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
       this.lines = [];
       this.bytes = 0;
     }

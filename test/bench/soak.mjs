@@ -120,29 +120,40 @@ class Connection {
     this.pending = null; // { scheduled }
     this.buffer = null;
     this.closed = false;
+    /** performance.now() since when it waits for a request (null while one is out). */
+    this.idleSince = null;
+    /** Call onFree once connected (first connection, or after the server closed it). */
+    this.needsFree = true;
     this.open();
   }
 
   open() {
     this.ready = false;
-    this.socket = connect(port, HOST, () => {
+    const socket = connect(port, HOST, () => {
+      if (socket !== this.socket) return;
       this.ready = true;
-      this.socket.setNoDelay(true);
-      if (this.pending) this.socket.write(REQUEST);
-      else this.onFree(this);
+      socket.setNoDelay(true);
+      if (this.pending) socket.write(REQUEST);
+      else if (this.needsFree) {
+        this.needsFree = false;
+        this.idleSince = performance.now();
+        this.onFree(this);
+      }
     });
-    this.socket.on('data', (d) => this.data(d));
-    this.socket.on('error', (e) => {
-      this.stats.connectionErrors.set(
-        e.code ?? e.message,
-        (this.stats.connectionErrors.get(e.code ?? e.message) ?? 0) + 1,
-      );
+    this.socket = socket;
+    socket.on('data', (d) => {
+      if (socket === this.socket) this.data(d);
     });
-    this.socket.on('close', () => {
-      if (this.closed) return;
+    socket.on('error', (e) => {
+      const key = e.code ?? e.message;
+      this.stats.connectionErrors.set(key, (this.stats.connectionErrors.get(key) ?? 0) + 1);
+    });
+    socket.on('close', () => {
+      if (this.closed || socket !== this.socket) return;
       if (this.pending) {
         this.stats.failed++;
         this.pending = null;
+        this.needsFree = true;
       }
       this.buffer = null;
       this.open();
@@ -151,7 +162,16 @@ class Connection {
 
   send(scheduled) {
     this.pending = { scheduled };
-    if (this.ready) this.socket.write(REQUEST);
+    // Like HTTP clients, do not reuse a socket idle for about as long as the server keeps one (5 s): it may be
+    // closing it just now. Open a fresh one instead.
+    const stale = this.idleSince !== null && performance.now() - this.idleSince > 4_000;
+    this.idleSince = null;
+    if (stale) {
+      const old = this.socket;
+      this.buffer = null;
+      this.open();
+      old.destroy();
+    } else if (this.ready) this.socket.write(REQUEST);
   }
 
   data(chunk) {
@@ -170,9 +190,11 @@ class Connection {
       if (pending) this.stats.record(status, performance.now() - pending.scheduled);
       if (close) {
         this.stats.closedByServer++;
-        this.socket.destroy(); // 'close' reopens it
+        this.needsFree = true;
+        this.socket.destroy(); // 'close' reopens it, then frees it
         return;
       }
+      this.idleSince = performance.now();
       this.onFree(this);
       if (!this.buffer) return;
     }
@@ -366,7 +388,12 @@ request per connection at a time) shares the machine. Request: \`POST ${route}\`
 | overload: accepted (200) | ${over.stats.count(200)} (${(over.stats.count(200) / over.elapsed).toFixed(0)}/s), p50 ${fmt(over.stats.percentile(200, 50))}, p99 ${fmt(acceptedP99)} |
 | overload: refused (503, Retry-After) | ${over.stats.count(503)} (${(over.stats.count(503) / over.elapsed).toFixed(0)}/s), p50 ${fmt(over.stats.percentile(503, 50))}, p99 ${fmt(refusedP99)} |
 | overload: other statuses / connection errors / requests without an answer | ${otherStatuses.map((st) => `${st}: ${over.stats.count(st)}`).join(', ') || 'none'} / ${over.stats.errors()} / ${over.stats.failed} |
-${openLoopResult ? `| open loop at 2× the saturation rate (${(2 * saturation).toFixed(0)}/s, ${Math.min(10, overloadSeconds)} s) | 200: ${openLoopResult.stats.count(200)}, p99 ${fmt(openLoopResult.stats.percentile(200, 99))}; 503: ${openLoopResult.stats.count(503)}, p99 ${fmt(openLoopResult.stats.percentile(503, 99))}; ${openLoopResult.connections} connections |\n` : ''}| soak: open loop at half the saturation rate | ${(saturation / 2).toFixed(0)}/s for ${soakSeconds} s: ${soak.stats.count(200)} answered, p99 ${fmt(soak.stats.percentile(200, 99))}, other statuses ${[...soak.stats.latency.keys()].filter((st) => st !== 200).join(',') || 'none'}, connection errors ${soak.stats.errors()} |
+${openLoopResult ? `| open loop at 2× the saturation rate (${(2 * saturation).toFixed(0)}/s, ${Math.min(10, overloadSeconds)} s) | 200: ${openLoopResult.stats.count(200)}, p99 ${fmt(openLoopResult.stats.percentile(200, 99))}; 503: ${openLoopResult.stats.count(503)}, p99 ${fmt(openLoopResult.stats.percentile(503, 99))}; ${openLoopResult.connections} connections |\n` : ''}| soak: open loop at half the saturation rate | ${(saturation / 2).toFixed(0)}/s for ${soakSeconds} s: ${soak.stats.count(200)} answered, p99 ${fmt(soak.stats.percentile(200, 99))}, other statuses ${
+  [...soak.stats.latency.keys()]
+    .filter((st) => st !== 200)
+    .map((st) => `${st}: ${soak.stats.count(st)}`)
+    .join(', ') || 'none'
+}, connection errors ${soak.stats.errors()} |
 | soak: server RSS | ${firstMb.toFixed(1)} MB (median of the first ${window} s) → ${lastMb.toFixed(1)} MB (median of the last ${window} s), max ${maxMb.toFixed(1)} MB |
 | server exit status after SIGTERM | ${serverExit} |
 

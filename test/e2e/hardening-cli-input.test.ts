@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksClean, runCli, startCli } from '../helpers/run-cli.js';
+import { runCliAsync } from './hardening-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -132,32 +133,37 @@ const CASES: Case[] = [
 
 describe('malformed input files through the built CLI', () => {
   for (const c of CASES) {
-    it(`${c.name}: exit ${c.status}, a message naming where, ${c.status === 5 ? 'no output file' : 'the valid rows written'}, no stack trace`, async () => {
-      const input = join(dir, c.file);
-      await writePartsOnce(input, c.parts);
-      const output = join(dir, `${c.file}.out.ndjson`);
-      const r = runCli(['predict', input, '--output', output]);
-      expect(r.status, r.stderr).toBe(c.status);
-      expect(r.stderr).toMatch(c.message);
-      expect(looksClean(r.stderr)).toBe(true);
-      expect(r.stdout).toBe('');
-      const files = await readdir(dir);
-      expect(files.filter((f) => f.startsWith('.imind-tmp'))).toEqual([]);
-      if (c.status === 5) expect(files).not.toContain(`${c.file}.out.ndjson`);
-      else {
-        const rows = (await readFile(output, 'utf8'))
-          .trim()
-          .split('\n')
-          .map((l) => (JSON.parse(l) as { row: number }).row);
-        expect(rows).toEqual(c.scored);
-      }
-    });
+    it.concurrent(
+      `${c.name}: exit ${c.status}, a message naming where, ${c.status === 5 ? 'no output file' : 'the valid rows written'}, no stack trace`,
+      async () => {
+        const input = join(dir, c.file);
+        await writePartsOnce(input, c.parts);
+        const output = join(dir, `${c.file}.out.ndjson`);
+        const r = await runCliAsync(['predict', input, '--output', output]);
+        expect(r.status, r.stderr).toBe(c.status);
+        expect(r.stderr).toMatch(c.message);
+        expect(looksClean(r.stderr)).toBe(true);
+        expect(r.stdout).toBe('');
+        const files = await readdir(dir);
+        expect(files.filter((f) => f.startsWith(`.imind-tmp-${c.file}`))).toEqual([]);
+        if (c.status === 5) expect(files).not.toContain(`${c.file}.out.ndjson`);
+        else {
+          const rows = (await readFile(output, 'utf8'))
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { row: number }).row);
+          expect(rows).toEqual(c.scored);
+        }
+      },
+    );
   }
 
   it('leaves an existing output file as it was when the input turns out malformed', async () => {
     const output = join(dir, 'kept.ndjson');
     await writeFile(output, 'previous run\n');
-    const r = runCli(['predict', join(dir, 'quote.csv'), '--output', output]);
+    const input = join(dir, 'kept-quote.csv');
+    await writeFile(input, `${HEADER}${ROW}2024-01-15T10:30:00Z,"M1,65,1.2,45,250\n`);
+    const r = runCli(['predict', input, '--output', output]);
     expect(r.status).toBe(5);
     expect(await readFile(output, 'utf8')).toBe('previous run\n');
   });

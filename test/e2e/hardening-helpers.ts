@@ -65,3 +65,21 @@ export function peakRssMiB(pid: number): number | null {
     return null;
   }
 }
+
+/** Runs the built CLI to completion without blocking the test process (so tests can run side by side). */
+export function runCliAsync(
+  args: string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = startCli(args, { env: options.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -113,14 +113,17 @@ describe('resolveSettings', () => {
     ).toMatch(/IMIND_PUSHGATEWAY/);
   });
 
-  it('refuses config keys that are not settings of the command', () => {
+  it('refuses config keys that are not settings, and skips those of other commands', () => {
     expect(
       usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { prot: 1 } } })).message,
     ).toMatch(/"prot" is not a setting/);
-    // predict has no port; the config file's own path and IMIND_DEBUG are not file settings
-    usageError(() => resolveSettings({ scope: 'predict', file: { path: 'x.json', values: { port: 1 } } }));
+    // the config file's own path and IMIND_DEBUG are not file settings
     usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { config: 'y.json' } } }));
     usageError(() => resolveSettings({ scope: 'serve', file: { path: 'x.json', values: { debug: true } } }));
+    // one file for serve and predict: predict skips port, serve skips pushgateway
+    const shared = { path: 'x.json', values: { port: 9000, pushgateway: 'http://127.0.0.1:9091' } };
+    expect(resolveSettings({ scope: 'predict', file: shared }).pushgateway).toBe('http://127.0.0.1:9091');
+    expect(resolveSettings({ scope: 'serve', file: shared }).port).toBe(9000);
   });
 
   it('scopes settings to their commands', () => {
