@@ -3,8 +3,9 @@ import { ImindError, describeError } from '../errors.js';
 
 /**
  * The one module that imports onnxruntime-node: it creates a session once per
- * model and releases it on dispose. Scoring uses the async `run`, which
- * onnxruntime-node executes off the JS thread for all but the tiniest calls.
+ * model and releases it on dispose. Scoring uses the async `run`; onnxruntime-node
+ * 1.30 still executes the graph on the JS thread (in a later turn), so callers keep
+ * batches bounded (about 90 ms per million rows of the default model).
  */
 type Ort = typeof OrtModule;
 let ortPromise: Promise<Ort> | null = null;

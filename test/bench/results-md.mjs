@@ -141,7 +141,16 @@ ${r.notes.length > 0 ? `\n### Notes\n\n${r.notes.map((n) => `- ${n}`).join('\n')
 ${r.commands.map((c) => relative(r, c)).join('\n')}
 \`\`\`
 
-## GPU: see below
+## GPU (\`--device cuda\`): not added
+
+No GPU machine could be lent to the session that built this suite ("no new device machine is lent at present"), so
+there is no GPU figure, and without one the flag is not added. What the CPU figures above already say:
+onnxruntime-node scores the default model at millions of rows/s on one thread (the D′ table), and scoring is a small
+share of \`imind predict\`'s time (reading, validating and writing dominate: see the profiles), so a GPU could
+remove at most that share while adding host-to-device copies per batch. Serving is bound by HTTP and JSON work per
+request, not by the model. onnxruntime-node's CUDA provider is also not inside its npm package (its install script
+fetches it from outside the npm registry, which offline installs here skip). To revisit on a GPU machine: time
+\`ort-ceiling.mjs\` with the CUDA provider against the CPU rows above at batches of 4,096-65,536.
 `);
   return `${out.join('\n\n')}\n`;
 }
