@@ -52,6 +52,8 @@ export function addMonitoringRoutes(routes: Routes, view: MonitoringView, state:
           throw new HttpError('not_ready', 'the model is still loading; retry shortly', {
             headers: ['retry-after', '1'],
           });
+        if (state.phase === 'ready')
+          throw new HttpError('not_found', 'the served model has no training distribution to compare with');
         throw new HttpError('not_ready', 'no drift statistics: the model is not loaded');
       }
       const body = { model_version: state.service?.model.version ?? null, processes, ...report };

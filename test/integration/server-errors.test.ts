@@ -1,4 +1,6 @@
 import { rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
@@ -8,7 +10,7 @@ import { errorSchema } from '../../src/server/api-schemas.js';
 import { buildApp, type App } from '../../src/server/app.js';
 import type { ScoringModel } from '../../src/server/scoring-service.js';
 import { ERROR_CASES } from './server-error-cases.js';
-import { assertCleanBody, fitTestModel, memoryLogger, reading, viaInject } from './server-fixtures.js';
+import { assertCleanBody, fitTestModel, memoryLogger, reading, viaHttp, viaInject } from './server-fixtures.js';
 
 let dir: string;
 let model: Model;
@@ -176,7 +178,11 @@ describe('error responses (in memory, app.inject)', () => {
   });
 
   it('answers HEAD like GET without a body', async () => {
-    const res = await viaInject(app, { method: 'HEAD', url: '/health' });
+    // Over a real socket: HEAD semantics (no body) are node:http's, which in-memory injection does not model.
+    const server = createServer(app.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const res = await viaHttp(`http://127.0.0.1:${port}`, { method: 'HEAD', url: '/health' }).finally(() => server.close());
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
