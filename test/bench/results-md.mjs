@@ -135,6 +135,19 @@ ${table(
 ${profiles.length === 0 ? 'Every target was met; no profile needed.' : profiles.map((p) => `${p.why}\n\n${profileSection(p.title, p.profile)}`).join('\n')}
 ${r.notes.length > 0 ? `\n### Notes\n\n${r.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`);
 
+  if (r.monitoring) {
+    const m = r.monitoring;
+    out.push(`## Cost of metrics and logging (\`imind serve\`)
+
+Target: throughput loss with metrics and request logs on (the defaults) vs off (\`--log-level warn --no-metrics\`)
+≤ 10 %. Measured: ${m.lossPct === null ? 'no figure (the run failed)' : `${m.lossPct.toFixed(1)} % loss`} — ${m.lossPct === null ? '' : m.lossPct <= 10 ? '**met**' : '**not met**'}.
+\`${m.command}\` (wrk -t1 -c16 POST /predict, 6 alternating rounds of 4 s, medians):
+
+\`\`\`
+${(m.output ?? '').trim().split('\n').slice(-4).join('\n')}
+\`\`\``);
+  }
+
   out.push(`## Exact commands
 
 \`\`\`sh

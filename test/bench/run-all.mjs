@@ -124,6 +124,15 @@ if (!http.skipped && http.servers.some((s) => s.name === 'B imind serve')) {
   }
 }
 
+// Cost of monitoring (issue 6): /predict with metrics and request logs on (defaults) vs off, alternating rounds.
+let monitoring = null;
+if (!http.skipped) {
+  log('monitoring: metrics and logs on vs off');
+  const out = capture(process.execPath, [join(ROOT, 'test/bench/monitoring-overhead.mjs'), '4', '6']);
+  const loss = out ? /loss (-?[\d.]+)%/.exec(out) : null;
+  monitoring = { command: 'node test/bench/monitoring-overhead.mjs 4 6', output: out, lossPct: loss ? Number(loss[1]) : null };
+}
+
 machine.loadAtEnd = loadavg().map((x) => x.toFixed(2)).join(', ');
 const results = {
   date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
@@ -140,6 +149,7 @@ const results = {
   targets: { files: fileTargets, http: httpTargets },
   profiles,
   notes,
+  monitoring,
   commands: [
     ...files.commands,
     stream.command,

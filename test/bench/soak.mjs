@@ -13,8 +13,9 @@
 //    back-off), for --overload-seconds: accepted requests' p99 against 3x the unloaded p99, how fast the
 //    excess gets its 503, connection errors. With --open-loop also 10 s of arrivals on a fixed schedule at
 //    2x the saturation rate (latency from each request's scheduled time);
-// 4. soak: an open-loop load at half the saturation rate for --soak-seconds, the server's RSS sampled every
-//    second: growth from the first minute (median) to the last.
+// 4. soak, on a fresh server with the default in-flight limit (or --max-in-flight N): an open-loop load at half
+//    the saturation rate for --soak-seconds, the server's RSS sampled every second: growth from the first
+//    minute (median) to the last.
 // The load generator speaks HTTP/1.1 over raw keep-alive sockets (a request's bytes are prepared once), so
 // one generator core can offer far more than the server's one core handles. Figures go to --out.
 import { spawn } from 'node:child_process';
@@ -351,7 +352,13 @@ if (args['open-loop']) {
   );
 }
 
-// ---- 4. soak -----------------------------------------------------------------------------------------
+// ---- 4. soak, on a fresh server with the default in-flight limit (or the one given) --------------------
+// (A limit as tight as the saturating concurrency refuses bursts even at half load; the soak is about memory.)
+await serving.stop();
+const soakLimit = args['max-in-flight'] === 'auto' ? null : maxInFlight;
+serving = await startServer(soakLimit);
+port = serving.port;
+await closedLoop(4, 2); // warm-up
 log(`soak: ${(saturation / 2).toFixed(0)} requests/s (open loop) for ${soakSeconds} s ...`);
 const rss = [];
 const sampler = setInterval(() => {
@@ -388,7 +395,7 @@ request per connection at a time) shares the machine. Request: \`POST ${route}\`
 | overload: accepted (200) | ${over.stats.count(200)} (${(over.stats.count(200) / over.elapsed).toFixed(0)}/s), p50 ${fmt(over.stats.percentile(200, 50))}, p99 ${fmt(acceptedP99)} |
 | overload: refused (503, Retry-After) | ${over.stats.count(503)} (${(over.stats.count(503) / over.elapsed).toFixed(0)}/s), p50 ${fmt(over.stats.percentile(503, 50))}, p99 ${fmt(refusedP99)} |
 | overload: other statuses / connection errors / requests without an answer | ${otherStatuses.map((st) => `${st}: ${over.stats.count(st)}`).join(', ') || 'none'} / ${over.stats.errors()} / ${over.stats.failed} |
-${openLoopResult ? `| open loop at 2× the saturation rate (${(2 * saturation).toFixed(0)}/s, ${Math.min(10, overloadSeconds)} s) | 200: ${openLoopResult.stats.count(200)}, p99 ${fmt(openLoopResult.stats.percentile(200, 99))}; 503: ${openLoopResult.stats.count(503)}, p99 ${fmt(openLoopResult.stats.percentile(503, 99))}; ${openLoopResult.connections} connections |\n` : ''}| soak: open loop at half the saturation rate | ${(saturation / 2).toFixed(0)}/s for ${soakSeconds} s: ${soak.stats.count(200)} answered, p99 ${fmt(soak.stats.percentile(200, 99))}, other statuses ${
+${openLoopResult ? `| open loop at 2× the saturation rate (${(2 * saturation).toFixed(0)}/s, ${Math.min(10, overloadSeconds)} s) | 200: ${openLoopResult.stats.count(200)}, p99 ${fmt(openLoopResult.stats.percentile(200, 99))}; 503: ${openLoopResult.stats.count(503)}, p99 ${fmt(openLoopResult.stats.percentile(503, 99))}; ${openLoopResult.connections} connections |\n` : ''}| soak: open loop at half the saturation rate, \`IMIND_MAX_IN_FLIGHT\`=${soakLimit ?? 'default (64)'} | ${(saturation / 2).toFixed(0)}/s for ${soakSeconds} s: ${soak.stats.count(200)} answered, p99 ${fmt(soak.stats.percentile(200, 99))}, other statuses ${
   [...soak.stats.latency.keys()]
     .filter((st) => st !== 200)
     .map((st) => `${st}: ${soak.stats.count(st)}`)
