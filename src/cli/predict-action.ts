@@ -25,7 +25,10 @@ export async function runPredict(options: PredictOptions, hooks?: RunHooks): Pro
     source = await openInput(options.input);
     model = await Model.load(options.model);
     hooks?.onModel(model);
-    const validator = new RowValidator(model.schema, defaultValidationOptions({ clockSkewMs: options.clockSkew * 1000 }));
+    const validator = new RowValidator(
+      model.schema,
+      defaultValidationOptions({ clockSkewMs: options.clockSkew * 1000 }),
+    );
     const outputFormat = chooseOutputFormat(options);
     let sink: Sink;
     if (options.output) {
@@ -38,9 +41,14 @@ export async function runPredict(options: PredictOptions, hooks?: RunHooks): Pro
     const errorsFile = options.errors ? await atomicFileSink(options.errors) : null;
     if (errorsFile) opened.push(errorsFile);
     const reporter = new RowErrorReporter(errorsFile, options.quiet);
-    const writer = createPredictionWriter(outputFormat, sink, model.schema.features.map((f) => f.name), {
-      inWorker: availableParallelism() > 1,
-    });
+    const writer = createPredictionWriter(
+      outputFormat,
+      sink,
+      model.schema.features.map((f) => f.name),
+      {
+        inWorker: availableParallelism() > 1,
+      },
+    );
     const progress = options.quiet ? null : await startProgress();
     let summary: ScoreSummary;
     try {
@@ -109,7 +117,10 @@ function chooseOutputFormat(options: PredictOptions): OutputFormat {
   if (options.outputFormat) return options.outputFormat;
   if (options.output) {
     const format = outputFormatFromPath(options.output);
-    if (!format) throw new ImindError('usage', `cannot tell the output format of ${options.output} from its extension`, { hint: 'use .csv, .ndjson or .json, or --output-format' });
+    if (!format)
+      throw new ImindError('usage', `cannot tell the output format of ${options.output} from its extension`, {
+        hint: 'use .csv, .ndjson or .json, or --output-format',
+      });
     return format;
   }
   return process.stdout.isTTY ? 'table' : 'ndjson';

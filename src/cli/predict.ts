@@ -13,7 +13,11 @@ const predictOptionsSchema = z.object({
   outputFormat: z.enum(['table', 'csv', 'ndjson', 'json']).optional(),
   errors: z.string().min(1).optional(),
   batchSize: z.coerce.number().int().min(1).max(1_000_000).default(4096),
-  clockSkew: z.coerce.number().min(0).max(365 * 86_400).default(300),
+  clockSkew: z.coerce
+    .number()
+    .min(0)
+    .max(365 * 86_400)
+    .default(300),
   failOnAnomaly: z.boolean().default(false),
   quiet: z.boolean().default(false),
   report: z.string().min(1).optional(),
@@ -35,15 +39,22 @@ export function predictCommand(): Command {
     .description('score readings from a file or stdin ("-") and write one prediction per valid row')
     .argument('<input>', 'CSV, JSON array or NDJSON file, or - for stdin')
     .option('-m, --model <path>', 'model folder (model.onnx + model.json) [env: IMIND_MODEL]', defaultModelPath())
-    .addOption(new Option('-f, --format <format>', 'input format (default: file extension; sniffed on stdin)').choices(['csv', 'json', 'ndjson']))
-    .option('-o, --output <file>', 'write predictions to FILE (atomically) instead of stdout; format from its extension')
     .addOption(
-      new Option('--output-format <format>', 'output format (default: table on a terminal, else NDJSON; or from --output)').choices([
-        'table',
+      new Option('-f, --format <format>', 'input format (default: file extension; sniffed on stdin)').choices([
         'csv',
-        'ndjson',
         'json',
+        'ndjson',
       ]),
+    )
+    .option(
+      '-o, --output <file>',
+      'write predictions to FILE (atomically) instead of stdout; format from its extension',
+    )
+    .addOption(
+      new Option(
+        '--output-format <format>',
+        'output format (default: table on a terminal, else NDJSON; or from --output)',
+      ).choices(['table', 'csv', 'ndjson', 'json']),
     )
     .option('-e, --errors <file>', 'write every invalid row as NDJSON {row, field, message} to FILE (default: stderr)')
     .option('-b, --batch-size <n>', 'rows per ONNX call', '4096')
@@ -51,11 +62,20 @@ export function predictCommand(): Command {
     .option('--fail-on-anomaly', 'exit with status 4 when any reading is anomalous')
     .option('-q, --quiet', 'no summary, progress or per-row messages on stderr (fatal errors still print)')
     .option('--drift', 'compare the readings with the training distribution (PSI per feature): a table on stderr')
-    .option('--report <file>', 'write a JSON run report (rows, anomalies per machine, drift, model, duration, exit status)')
-    .option('--pushgateway <url>', 'push the run report\'s figures to a Prometheus Pushgateway (a failure only warns) [env: IMIND_PUSHGATEWAY]')
+    .option(
+      '--report <file>',
+      'write a JSON run report (rows, anomalies per machine, drift, model, duration, exit status)',
+    )
+    .option(
+      '--pushgateway <url>',
+      "push the run report's figures to a Prometheus Pushgateway (a failure only warns) [env: IMIND_PUSHGATEWAY]",
+    )
     .option('--pushgateway-job <name>', 'job label of the pushed metrics', 'imind')
     .option('--pushgateway-instance <name>', 'instance label of the pushed metrics')
-    .option('--config <file>', 'JSON file of settings (flags override IMIND_* variables, which override it) [env: IMIND_CONFIG]')
+    .option(
+      '--config <file>',
+      'JSON file of settings (flags override IMIND_* variables, which override it) [env: IMIND_CONFIG]',
+    )
     .addHelpText(
       'after',
       `

@@ -9,7 +9,8 @@ export function reportFatal(error: unknown): ExitCodeValue {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`imind: internal error: ${message}\n`);
-  if (process.env.IMIND_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.IMIND_DEBUG === '1' && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
   else process.stderr.write('imind: hint: this is a bug; set IMIND_DEBUG=1 to print details and report it\n');
   return ExitCode.internal;
 }

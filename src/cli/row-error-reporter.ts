@@ -33,6 +33,7 @@ export class RowErrorReporter {
   }
 
   finish(): void {
-    if (this.withheld > 0) process.stderr.write(`imind: … and ${this.withheld} more invalid rows (use --errors FILE to keep them all)\n`);
+    if (this.withheld > 0)
+      process.stderr.write(`imind: … and ${this.withheld} more invalid rows (use --errors FILE to keep them all)\n`);
   }
 }

@@ -45,7 +45,10 @@ export function serveCommand(): Command {
     .option('-w, --workers <n>', 'processes sharing the port (one model each; about one per core)', '1')
     .option('--clock-skew <seconds>', 'how far in the future a timestamp may lie', '300')
     .option('--body-limit <bytes>', 'largest request body accepted (413 above it)', String(1024 * 1024))
-    .option('--keys-file <path>', 'API keys file (see imind keys) [env: IMIND_API_KEYS_FILE] (default: ./imind-keys.json)')
+    .option(
+      '--keys-file <path>',
+      'API keys file (see imind keys) [env: IMIND_API_KEYS_FILE] (default: ./imind-keys.json)',
+    )
     .option(
       '--machines-dir <dir>',
       'folder of per-machine models: loaded at start, written by POST /machines/{id}/baseline [env: IMIND_MACHINES_DIR]',

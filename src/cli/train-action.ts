@@ -12,8 +12,10 @@ export async function runTrain(options: TrainOptions): Promise<void> {
   const schema = await loadSchema(options.schema);
   const started = performance.now();
   const data = await loadTrainingData(options.data, schema, options.format);
-  for (const { file, error } of data.invalid.slice(0, 10)) process.stderr.write(`imind: ${file}: row ${error.row}: ${error.message} (skipped)\n`);
-  if (data.invalid.length > 10) process.stderr.write(`imind: … ${data.invalid.length - 10} more invalid rows skipped\n`);
+  for (const { file, error } of data.invalid.slice(0, 10))
+    process.stderr.write(`imind: ${file}: row ${error.row}: ${error.message} (skipped)\n`);
+  if (data.invalid.length > 10)
+    process.stderr.write(`imind: … ${data.invalid.length - 10} more invalid rows skipped\n`);
   const detectorOptions: DetectorOptions = {
     seed: options.seed,
     ...(options.window !== undefined && { window: options.window }),
@@ -36,7 +38,9 @@ export async function runTrain(options: TrainOptions): Promise<void> {
       log(`${machineId}: ${machineData.rows} rows → ${describe(fitted)}`);
     }
   } else {
-    log(`training ${options.detector} on ${data.rows} rows (${schema.features.length} features: ${schema.features.map((f) => f.name).join(', ')})`);
+    log(
+      `training ${options.detector} on ${data.rows} rows (${schema.features.length} features: ${schema.features.map((f) => f.name).join(', ')})`,
+    );
     const fitted = fitDetector(options.detector, data, detectorOptions);
     await writeModelFiles(options.out, fitted.onnxBytes, fitted.metadata);
     log(`wrote ${options.out}/model.onnx and model.json: ${describe(fitted)}`);

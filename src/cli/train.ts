@@ -12,7 +12,12 @@ const trainOptionsSchema = z.object({
   perMachine: z.boolean().default(false),
   window: z.coerce.number().int().min(1).max(1000).optional(),
   epochs: z.coerce.number().int().min(1).max(10_000).optional(),
-  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   thresholdQuantile: z.coerce.number().min(0.5).max(1).optional(),
   thresholdMargin: z.coerce.number().min(0.1).max(100).optional(),
   quiet: z.boolean().default(false),
@@ -23,16 +28,33 @@ export function trainCommand(): Command {
   return new Command('train')
     .description('fit a detector on normal-operation readings and write model.onnx + model.json')
     .requiredOption('-d, --data <files...>', 'training files (CSV, JSON or NDJSON) of normal operation')
-    .option('-s, --schema <name|file>', 'feature schema: a built-in name (default, skab) or a JSON schema file', 'default')
-    .option('-o, --out <dir>', 'folder to write the model into (with --per-machine: one sub-folder per machine)', 'model')
-    .addOption(new Option('--format <format>', 'input format (default: from each file extension)').choices(['csv', 'json', 'ndjson']))
+    .option(
+      '-s, --schema <name|file>',
+      'feature schema: a built-in name (default, skab) or a JSON schema file',
+      'default',
+    )
+    .option(
+      '-o, --out <dir>',
+      'folder to write the model into (with --per-machine: one sub-folder per machine)',
+      'model',
+    )
+    .addOption(
+      new Option('--format <format>', 'input format (default: from each file extension)').choices([
+        'csv',
+        'json',
+        'ndjson',
+      ]),
+    )
     .addOption(new Option('--detector <kind>', 'detector to fit').choices([...DETECTOR_KINDS]).default('autoencoder'))
     .option('--per-machine', 'fit one model per machine_id (rows of each machine in timestamp order)')
-    .option('--window <n>', 'readings per window (windowed detectors; default: the detector\'s)')
-    .option('--epochs <n>', 'training epochs (autoencoders; default: the detector\'s)')
+    .option('--window <n>', "readings per window (windowed detectors; default: the detector's)")
+    .option('--epochs <n>', "training epochs (autoencoders; default: the detector's)")
     .option('--seed <n>', 'random seed (same data + seed = same model bytes)', '1')
-    .option('--threshold-quantile <q>', 'quantile of held-back normal scores for the threshold (default: the detector\'s)')
-    .option('--threshold-margin <m>', 'multiplier on that quantile (default: the detector\'s)')
+    .option(
+      '--threshold-quantile <q>',
+      "quantile of held-back normal scores for the threshold (default: the detector's)",
+    )
+    .option('--threshold-margin <m>', "multiplier on that quantile (default: the detector's)")
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText(
       'after',

@@ -11,7 +11,10 @@ export const ONNX_FEATURE_ERRORS = 'feature_errors';
  * returns the score and per-feature squared errors, with the scaler inside:
  *   z = (x - mean) / std;  recon = AE(z);  e = (z - recon)^2;  score = mean(e, axis 1)
  */
-export function exportAutoencoderOnnx(layers: readonly DenseLayer[], scaler: { mean: number[]; std: number[] }): Uint8Array {
+export function exportAutoencoderOnnx(
+  layers: readonly DenseLayer[],
+  scaler: { mean: number[]; std: number[] },
+): Uint8Array {
   const width = scaler.mean.length;
   const g = new OnnxGraphBuilder('imind_autoencoder');
   const x = g.input(ONNX_INPUT, ['batch', width]);
@@ -26,7 +29,15 @@ export function exportAutoencoderOnnx(layers: readonly DenseLayer[], scaler: { m
   }
   const diff = g.node('Sub', [z, h]);
   const errors = g.node('Mul', [diff, diff], [], ONNX_FEATURE_ERRORS);
-  g.node('ReduceMean', [errors], [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 0 }], ONNX_SCORE);
+  g.node(
+    'ReduceMean',
+    [errors],
+    [
+      { name: 'axes', ints: [1] },
+      { name: 'keepdims', int: 0 },
+    ],
+    ONNX_SCORE,
+  );
   g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
   g.output(ONNX_SCORE, ['batch']);
   return g.toBytes({ name: 'imind', version: VERSION });

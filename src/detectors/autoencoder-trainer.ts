@@ -27,7 +27,11 @@ export function defaultLayerSizes(width: number): number[] {
  * [n][width]), minimising mean squared reconstruction error. Deterministic for
  * a given seed.
  */
-export function trainAutoencoder(scaled: Float64Array, n: number, options: AutoencoderTrainingOptions): TrainedAutoencoder {
+export function trainAutoencoder(
+  scaled: Float64Array,
+  n: number,
+  options: AutoencoderTrainingOptions,
+): TrainedAutoencoder {
   const width = options.layers[0]!;
   const rng = new Prng(options.seed);
   const layers = initLayers(options.layers, rng);
@@ -45,7 +49,8 @@ export function trainAutoencoder(scaled: Float64Array, n: number, options: Autoe
     let rows = 0;
     for (let start = 0; start < n; start += options.batchSize) {
       const size = Math.min(options.batchSize, n - start);
-      for (let r = 0; r < size; r++) batch.set(scaled.subarray(order[start + r]! * width, (order[start + r]! + 1) * width), r * width);
+      for (let r = 0; r < size; r++)
+        batch.set(scaled.subarray(order[start + r]! * width, (order[start + r]! + 1) * width), r * width);
       const input = batch.subarray(0, size * width);
       const acts = forwardAll(layers, input, size);
       lossSum += backward(layers, acts, input, size, gradW, gradB) * size;

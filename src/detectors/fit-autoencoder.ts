@@ -43,7 +43,10 @@ const REPORTED_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.995, 0.999];
 export function fitAutoencoder(data: TrainingData, options: AutoencoderFitOptions): FittedAutoencoder {
   const width = data.schema.features.length;
   if (data.rows < MIN_ROWS) {
-    throw new ImindError('training_failed', `need at least ${MIN_ROWS} valid rows of normal data to train, got ${data.rows}`);
+    throw new ImindError(
+      'training_failed',
+      `need at least ${MIN_ROWS} valid rows of normal data to train, got ${data.rows}`,
+    );
   }
   const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
   new Prng(options.seed ^ 0x5eed).shuffle(order);
@@ -51,7 +54,8 @@ export function fitAutoencoder(data: TrainingData, options: AutoencoderFitOption
   const trainRows = data.rows - validationRows;
   const pick = (from: number, to: number): Float64Array => {
     const out = new Float64Array((to - from) * width);
-    for (let r = from; r < to; r++) out.set(data.values.subarray(order[r]! * width, (order[r]! + 1) * width), (r - from) * width);
+    for (let r = from; r < to; r++)
+      out.set(data.values.subarray(order[r]! * width, (order[r]! + 1) * width), (r - from) * width);
     return out;
   };
   const train = pick(0, trainRows);
@@ -76,7 +80,13 @@ export function fitAutoencoder(data: TrainingData, options: AutoencoderFitOption
     learningRate: options.learningRate,
     seed: options.seed,
   });
-  const validationScores = sortedCopy(meanPerRow(reconstructionErrors(trained.layers, scale(validation, validationRows), validationRows), validationRows, width));
+  const validationScores = sortedCopy(
+    meanPerRow(
+      reconstructionErrors(trained.layers, scale(validation, validationRows), validationRows),
+      validationRows,
+      width,
+    ),
+  );
   const threshold = quantileSorted(validationScores, options.threshold.quantile) * options.threshold.margin;
 
   const onnxBytes = exportAutoencoderOnnx(trained.layers, { mean, std: scaleStd });
@@ -93,7 +103,12 @@ export function fitAutoencoder(data: TrainingData, options: AutoencoderFitOption
     detector: { kind: 'autoencoder', window: 1, layers: layerSizes, activation: 'tanh' },
     schema: data.schema,
     scaler: { mean, std: scaleStd },
-    threshold: { value: threshold, method: 'quantile', quantile: options.threshold.quantile, margin: options.threshold.margin },
+    threshold: {
+      value: threshold,
+      method: 'quantile',
+      quantile: options.threshold.quantile,
+      margin: options.threshold.margin,
+    },
     training: {
       dataSha256: data.dataSha256,
       files: data.files,
@@ -105,10 +120,18 @@ export function fitAutoencoder(data: TrainingData, options: AutoencoderFitOption
       learningRate: options.learningRate,
       batchSize: options.batchSize,
       finalTrainLoss: trained.finalTrainLoss,
-      validationErrorQuantiles: Object.fromEntries(REPORTED_QUANTILES.map((q) => [`p${q * 100}`, quantileSorted(validationScores, q)])),
+      validationErrorQuantiles: Object.fromEntries(
+        REPORTED_QUANTILES.map((q) => [`p${q * 100}`, quantileSorted(validationScores, q)]),
+      ),
     },
     distribution,
-    onnx: { file: 'model.onnx', sha256: onnxSha, inputName: ONNX_INPUT, scoreOutput: ONNX_SCORE, featureErrorsOutput: ONNX_FEATURE_ERRORS },
+    onnx: {
+      file: 'model.onnx',
+      sha256: onnxSha,
+      inputName: ONNX_INPUT,
+      scoreOutput: ONNX_SCORE,
+      featureErrorsOutput: ONNX_FEATURE_ERRORS,
+    },
   };
   return { onnxBytes, metadata, layers: trained.layers };
 }

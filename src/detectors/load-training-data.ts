@@ -16,7 +16,11 @@ export interface LoadedTrainingData extends TrainingData {
 }
 
 /** Reads normal-operation files into one matrix, hashing their bytes for provenance. */
-export async function loadTrainingData(files: readonly string[], schema: FeatureSchema, format?: InputFormat): Promise<LoadedTrainingData> {
+export async function loadTrainingData(
+  files: readonly string[],
+  schema: FeatureSchema,
+  format?: InputFormat,
+): Promise<LoadedTrainingData> {
   const validator = new RowValidator(schema, defaultValidationOptions());
   const width = schema.features.length;
   let values = new Float64Array(65_536 * width);
@@ -27,7 +31,10 @@ export async function loadTrainingData(files: readonly string[], schema: Feature
   const hash = createHash('sha256');
   for (const file of files) {
     const fileFormat = format ?? formatFromPath(file);
-    if (!fileFormat) throw new ImindError('usage', `cannot tell the format of ${file} from its extension`, { hint: 'use --format csv|json|ndjson' });
+    if (!fileFormat)
+      throw new ImindError('usage', `cannot tell the format of ${file} from its extension`, {
+        hint: 'use --format csv|json|ndjson',
+      });
     const stream = createReadStream(file);
     const hashed = (async function* () {
       for await (const chunk of stream) {
@@ -51,11 +58,21 @@ export async function loadTrainingData(files: readonly string[], schema: Feature
         }
       }
     } catch (error) {
-      if (error instanceof ImindError) throw new ImindError(error.code, `${file}: ${error.message}`, { hint: error.hint });
+      if (error instanceof ImindError)
+        throw new ImindError(error.code, `${file}: ${error.message}`, { hint: error.hint });
       throw new ImindError('input_unreadable', `cannot read ${file}: ${describeError(error)}`);
     }
   }
-  return { schema, values: values.subarray(0, rows * width), rows, dataSha256: hash.digest('hex'), files: [...files], invalid, machineIds, timestamps };
+  return {
+    schema,
+    values: values.subarray(0, rows * width),
+    rows,
+    dataSha256: hash.digest('hex'),
+    files: [...files],
+    invalid,
+    machineIds,
+    timestamps,
+  };
 }
 
 /** Splits loaded data by machine_id, each machine's rows in timestamp order (stable for ties). */

@@ -57,10 +57,17 @@ export async function readModelFiles(path: string): Promise<ModelFiles> {
   const metadata = parsed.data;
   const width = metadata.schema.features.length;
   if (metadata.scaler.mean.length !== width || metadata.scaler.std.length !== width) {
-    throw new ImindError('model_unusable', `model metadata ${sidecarPath}: scaler has the wrong number of features for its schema (${width})`);
+    throw new ImindError(
+      'model_unusable',
+      `model metadata ${sidecarPath}: scaler has the wrong number of features for its schema (${width})`,
+    );
   }
   for (const f of metadata.schema.features) {
-    if (!metadata.distribution[f.name]) throw new ImindError('model_unusable', `model metadata ${sidecarPath}: no training distribution for feature ${f.name}`);
+    if (!metadata.distribution[f.name])
+      throw new ImindError(
+        'model_unusable',
+        `model metadata ${sidecarPath}: no training distribution for feature ${f.name}`,
+      );
   }
   const onnxPath = join(dirname(sidecarPath), metadata.onnx.file);
   let onnxBytes: Uint8Array;
@@ -71,9 +78,13 @@ export async function readModelFiles(path: string): Promise<ModelFiles> {
   }
   const actual = sha256(onnxBytes);
   if (actual !== metadata.onnx.sha256) {
-    throw new ImindError('model_unusable', `ONNX model ${onnxPath} does not match its metadata (sha256 ${actual.slice(0, 12)}…, expected ${metadata.onnx.sha256.slice(0, 12)}…)`, {
-      hint: 'the file is corrupt or was replaced; retrain or restore both files together',
-    });
+    throw new ImindError(
+      'model_unusable',
+      `ONNX model ${onnxPath} does not match its metadata (sha256 ${actual.slice(0, 12)}…, expected ${metadata.onnx.sha256.slice(0, 12)}…)`,
+      {
+        hint: 'the file is corrupt or was replaced; retrain or restore both files together',
+      },
+    );
   }
   return { metadata, onnxBytes, sidecarPath };
 }

@@ -9,7 +9,10 @@ export function parseSchema(value: unknown, source: string): FeatureSchema {
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new ImindError('schema_invalid', `schema ${source} is invalid${where}: ${issue?.message ?? 'unknown problem'}`);
+    throw new ImindError(
+      'schema_invalid',
+      `schema ${source} is invalid${where}: ${issue?.message ?? 'unknown problem'}`,
+    );
   }
   return result.data;
 }

@@ -64,13 +64,10 @@ export function predictionSchema(schema: FeatureSchema) {
       contributions: z
         .strictObject(shares)
         .meta({ description: "Each feature's share of the anomaly score (sums to 1; all 0 when the score is 0)" }),
-      status: z
-        .enum(['scored', 'warming_up'])
-        .optional()
-        .meta({
-          description:
-            "Windowed or alarm-rule models only: warming_up while the machine has fewer readings than the model's window (score 0)",
-        }),
+      status: z.enum(['scored', 'warming_up']).optional().meta({
+        description:
+          "Windowed or alarm-rule models only: warming_up while the machine has fewer readings than the model's window (score 0)",
+      }),
       out_of_order: z
         .literal(true)
         .optional()

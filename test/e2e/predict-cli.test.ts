@@ -26,7 +26,16 @@ describe('imind predict (built CLI as a process)', () => {
     expect(r.status).toBe(0);
     const rows = parseNdjson(r.stdout);
     expect(rows).toHaveLength(600);
-    expect(Object.keys(rows[0]!)).toEqual(['row', 'timestamp', 'machine_id', 'is_anomaly', 'anomaly_score', 'threshold', 'confidence', 'contributions']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'row',
+      'timestamp',
+      'machine_id',
+      'is_anomaly',
+      'anomaly_score',
+      'threshold',
+      'confidence',
+      'contributions',
+    ]);
     expect(rows.map((x) => x.row)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     const contributions = Object.values(rows[0]!.contributions as Record<string, number>);
     expect(contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
@@ -77,10 +86,16 @@ describe('imind predict (built CLI as a process)', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('');
     const csv = (await readFile(out, 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('row,timestamp,machine_id,is_anomaly,anomaly_score,threshold,confidence,contrib_temperature,contrib_vibration,contrib_pressure,contrib_power');
+    expect(csv[0]).toBe(
+      'row,timestamp,machine_id,is_anomaly,anomaly_score,threshold,confidence,contrib_temperature,contrib_vibration,contrib_pressure,contrib_power',
+    );
     const bad = parseNdjson(await readFile(errors, 'utf8'));
     expect(csv.length - 1 + bad.length).toBe(15);
-    expect(bad[0]).toEqual({ row: 3, field: 'temperature', message: 'temperature is 250, outside the valid range -50..200' });
+    expect(bad[0]).toEqual({
+      row: 3,
+      field: 'temperature',
+      message: 'temperature is 250, outside the valid range -50..200',
+    });
     expect((await readdir(dir)).filter((f) => f.startsWith('.imind-tmp'))).toEqual([]);
   });
 
@@ -100,10 +115,19 @@ describe('imind predict (built CLI as a process)', () => {
   });
 
   it('ends quietly when the reader of stdout goes away (| head)', () => {
-    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `cat fixtures/sensors.ndjson fixtures/sensors.ndjson | "${process.execPath}" "${binPath}" predict - | head -3`], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        `cat fixtures/sensors.ndjson fixtures/sensors.ndjson | "${process.execPath}" "${binPath}" predict - | head -3`,
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
     expect(r.stdout.trim().split('\n')).toHaveLength(3);
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(r.status).toBe(0);
@@ -130,7 +154,8 @@ describe('imind predict (built CLI as a process)', () => {
     const line = `{"timestamp":"2024-01-15T10:30:00Z","machine_id":"M1","temperature":65.5,"vibration":1.2,"pressure":45,"power":250}\n`;
     child.stdin.write(line.repeat(5000));
     // Wait until the run has opened its temporary output file, then interrupt it mid-run.
-    for (let i = 0; i < 200 && !(await readdir(dir)).some((f) => f.includes('killed')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !(await readdir(dir)).some((f) => f.includes('killed')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await readdir(dir)).some((f) => f.startsWith('.imind-tmp-killed'))).toBe(true);
     child.kill('SIGTERM');
     const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

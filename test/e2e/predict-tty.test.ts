@@ -8,11 +8,15 @@ const hasScript = existsSync('/usr/bin/script');
 
 describe.skipIf(!hasScript)('imind predict on a terminal', () => {
   it('prints a table (not NDJSON) when stdout is a terminal', () => {
-    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${binPath}" predict fixtures/sensors.csv --quiet`, '/dev/null'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const r = spawnSync(
+      'script',
+      ['-qec', `"${process.execPath}" "${binPath}" predict fixtures/sensors.csv --quiet`, '/dev/null'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/│ row │ timestamp/);
     expect(r.stdout).toMatch(/top sensor/);

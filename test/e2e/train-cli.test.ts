@@ -15,7 +15,9 @@ afterAll(async () => {
 describe('imind train (built CLI)', () => {
   it('reproduces the shipped default model byte for byte from simulated data', async () => {
     const data = join(dir, 'normal.csv');
-    expect(runCli(['simulate', '--rows', '40000', '--machines', '4', '--seed', '1', '--output', data, '--quiet']).status).toBe(0);
+    expect(
+      runCli(['simulate', '--rows', '40000', '--machines', '4', '--seed', '1', '--output', data, '--quiet']).status,
+    ).toBe(0);
     const out = join(dir, 'default');
     const r = runCli(['train', '--data', data, '--out', out, '--seed', '1']);
     expect(r.status, r.stderr).toBe(0);
@@ -24,7 +26,10 @@ describe('imind train (built CLI)', () => {
     const meta = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as Record<string, any>;
     const shipped = JSON.parse(await readFile('models/default/model.json', 'utf8')) as typeof meta;
     // Identical but for where the training file lay.
-    expect({ ...meta, training: { ...meta.training, files: [] } }).toEqual({ ...shipped, training: { ...shipped.training, files: [] } });
+    expect({ ...meta, training: { ...meta.training, files: [] } }).toEqual({
+      ...shipped,
+      training: { ...shipped.training, files: [] },
+    });
     expect(meta.training.rows).toBe(40000);
     expect(meta.training.dataSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(meta.distribution)).toEqual(['temperature', 'vibration', 'pressure', 'power']);
@@ -37,7 +42,15 @@ describe('imind train (built CLI)', () => {
     const r = runCli(['train', '--data', data, '--per-machine', '--detector', 'level-shift', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect((await readdir(out)).sort()).toEqual(['MACHINE_001', 'MACHINE_002', 'MACHINE_003']);
-    const p = runCli(['predict', 'fixtures/sensors.csv', '--model', join(out, 'MACHINE_001'), '-q', '--output-format', 'csv']);
+    const p = runCli([
+      'predict',
+      'fixtures/sensors.csv',
+      '--model',
+      join(out, 'MACHINE_001'),
+      '-q',
+      '--output-format',
+      'csv',
+    ]);
     expect(p.status, p.stderr).toBe(0);
     expect(p.stdout.trim().split('\n')).toHaveLength(601);
   });

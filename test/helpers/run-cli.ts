@@ -12,7 +12,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`node bin/imind ...`) to completion. */
-export function runCli(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [binPath, ...args], {
     cwd: options.cwd ?? repoRoot,
     input: options.input,

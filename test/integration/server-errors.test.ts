@@ -182,7 +182,9 @@ describe('error responses (in memory, app.inject)', () => {
     const server = createServer(app.handle);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const res = await viaHttp(`http://127.0.0.1:${port}`, { method: 'HEAD', url: '/health' }).finally(() => server.close());
+    const res = await viaHttp(`http://127.0.0.1:${port}`, { method: 'HEAD', url: '/health' }).finally(() =>
+      server.close(),
+    );
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     expect(Number(res.headers['content-length'])).toBeGreaterThan(0);

@@ -267,7 +267,16 @@ describe('docs generated from the same zod schemas (real server)', () => {
       components: { schemas: Record<string, Record<string, unknown>> };
     };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/health', '/machines', '/machines/{machine_id}', '/machines/{machine_id}/baseline', '/predict', '/predict/batch', '/ready']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
+      '/health',
+      '/machines',
+      '/machines/{machine_id}',
+      '/machines/{machine_id}/baseline',
+      '/predict',
+      '/predict/batch',
+      '/ready',
+    ]);
     const sensor = doc.components.schemas.SensorReading!;
     expect(sensor.additionalProperties).toBe(false);
     expect(sensor.required).toEqual(['timestamp', 'machine_id', 'temperature', 'vibration', 'pressure', 'power']);

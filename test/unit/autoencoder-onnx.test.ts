@@ -17,7 +17,15 @@ function syntheticRows(n: number, seed: number): Float64Array {
   const out = new Float64Array(n * 4);
   for (let r = 0; r < n; r++) {
     const load = 1 + 0.1 * rng.normal();
-    out.set([55 + 10 * load + 0.3 * rng.normal(), 1.2 * load + 0.03 * rng.normal(), 40 + 5 * load + 0.3 * rng.normal(), 250 * load + 3 * rng.normal()], r * 4);
+    out.set(
+      [
+        55 + 10 * load + 0.3 * rng.normal(),
+        1.2 * load + 0.03 * rng.normal(),
+        40 + 5 * load + 0.3 * rng.normal(),
+        250 * load + 3 * rng.normal(),
+      ],
+      r * 4,
+    );
   }
   return out;
 }
@@ -70,7 +78,12 @@ describe('autoencoder: trainer and ONNX export agree', () => {
   });
 
   it('flags readings far from the training data and passes typical ones', async () => {
-    const reading = (temperature: number) => ({ row: 1, timestamp: 0, machineId: 'M', values: Float64Array.from([temperature, 1.2, 45, 250]) });
+    const reading = (temperature: number) => ({
+      row: 1,
+      timestamp: 0,
+      machineId: 'M',
+      values: Float64Array.from([temperature, 1.2, 45, 250]),
+    });
     const [normal, hot] = await model.predict([reading(65), reading(95)]);
     expect(normal!.isAnomaly).toBe(false);
     expect(hot!.isAnomaly).toBe(true);
@@ -79,7 +92,10 @@ describe('autoencoder: trainer and ONNX export agree', () => {
   });
 
   it('is deterministic: the same data and seed give the same ONNX bytes', () => {
-    const again = fitAutoencoder({ schema, values: data, rows, dataSha256: 'x', files: ['synthetic'] }, { ...DEFAULT_AUTOENCODER_OPTIONS, epochs: 15 });
+    const again = fitAutoencoder(
+      { schema, values: data, rows, dataSha256: 'x', files: ['synthetic'] },
+      { ...DEFAULT_AUTOENCODER_OPTIONS, epochs: 15 },
+    );
     expect(Buffer.from(again.onnxBytes).equals(Buffer.from(fitted.onnxBytes))).toBe(true);
   });
 
@@ -95,5 +111,4 @@ describe('autoencoder: trainer and ONNX export agree', () => {
       await rm(other, { recursive: true, force: true });
     }
   });
-
 });

@@ -33,14 +33,26 @@ describe('timestamps', () => {
   ])('%s', (text, expected) => {
     expect(parseTimestamp(text)).toBe(expected);
   });
-  it.each(['2024-13-01T00:00:00Z', '2023-02-29', '2024-01-15T25:00:00Z', 'yesterday', '', '2024-01-15T10:30:00+25:00', '1705314600'])(
-    'rejects %s',
-    (text) => expect(parseTimestamp(text)).toBeNaN(),
-  );
+  it.each([
+    '2024-13-01T00:00:00Z',
+    '2023-02-29',
+    '2024-01-15T25:00:00Z',
+    'yesterday',
+    '',
+    '2024-01-15T10:30:00+25:00',
+    '1705314600',
+  ])('rejects %s', (text) => expect(parseTimestamp(text)).toBeNaN());
 });
 
 describe('row validation', () => {
-  const good = { timestamp: '2024-01-15T10:30:00Z', machine_id: 'MACHINE_001', temperature: 65.5, vibration: 1.2, pressure: 45, power: 250 };
+  const good = {
+    timestamp: '2024-01-15T10:30:00Z',
+    machine_id: 'MACHINE_001',
+    temperature: 65.5,
+    vibration: 1.2,
+    pressure: 45,
+    power: 250,
+  };
   it('accepts the seed example and names the field of each problem', () => {
     expect(isRowError(validator.validateObject(1, good))).toBe(false);
     const cases: [Record<string, unknown>, string, RegExp][] = [
@@ -60,18 +72,35 @@ describe('row validation', () => {
   });
 
   it('maps CSV headers in any order and refuses missing or doubled columns', () => {
-    const map = validator.columnMap(['power', 'machine_id', 'pressure', 'extra', 'timestamp', 'vibration', 'temperature']);
+    const map = validator.columnMap([
+      'power',
+      'machine_id',
+      'pressure',
+      'extra',
+      'timestamp',
+      'vibration',
+      'temperature',
+    ]);
     const r = validator.validateCells(1, ['250', 'M1', '45', 'x', '2024-01-15T10:30:00Z', '1.2', '65.5'], map);
     expect(isRowError(r) ? r.message : Array.from(r.values)).toEqual([65.5, 1.2, 45, 250]);
-    expect(() => validator.columnMap(['timestamp', 'machine_id', 'temperature', 'vibration', 'pressure'])).toThrow(/no "power" column/);
+    expect(() => validator.columnMap(['timestamp', 'machine_id', 'temperature', 'vibration', 'pressure'])).toThrow(
+      /no "power" column/,
+    );
     expect(() => validator.columnMap(['timestamp', 'timestamp'])).toThrow(/twice/);
   });
 
   it('maps SKAB column names through the schema aliases, with a default machine id', () => {
     const skab = new RowValidator(builtinSchemas.get('skab')!, options);
-    const header = 'datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint'.split(';');
+    const header =
+      'datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint'.split(
+        ';',
+      );
     const map = skab.columnMap(header);
-    const r = skab.validateCells(1, '2020-03-09 10:14:33;0.0265878;0.0401113;1.3302;0.054711;79.3366;26.0199;233.062;32.0;0.0;0.0'.split(';'), map);
+    const r = skab.validateCells(
+      1,
+      '2020-03-09 10:14:33;0.0265878;0.0401113;1.3302;0.054711;79.3366;26.0199;233.062;32.0;0.0;0.0'.split(';'),
+      map,
+    );
     expect(isRowError(r)).toBe(false);
     if (!isRowError(r)) expect(r.machineId).toBe('skab-rig');
   });
@@ -110,7 +139,9 @@ describe('schema files', () => {
   it('accepts a custom schema and names the problem of a bad one', () => {
     const s = parseSchema({ name: 'pump', features: [{ name: 'flow', unit: 'L/min', min: 0, max: 500 }] }, 'pump.json');
     expect(s.features[0]!.name).toBe('flow');
-    expect(() => parseSchema({ name: 'pump', features: [{ name: 'flow', unit: 'x', min: 5, max: 1 }] }, 'bad.json')).toThrow(/bad\.json is invalid at features\.0: min must be below max/);
+    expect(() =>
+      parseSchema({ name: 'pump', features: [{ name: 'flow', unit: 'x', min: 5, max: 1 }] }, 'bad.json'),
+    ).toThrow(/bad\.json is invalid at features\.0: min must be below max/);
   });
 });
 
@@ -122,10 +153,14 @@ describe('confidence', () => {
     expect(confidence(0, 0)).toBe(0);
     expect(confidence(1, 0)).toBe(1);
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (s, t) => {
-        const c = confidence(s, t);
-        expect(c >= 0 && c <= 1).toBe(true);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (s, t) => {
+          const c = confidence(s, t);
+          expect(c >= 0 && c <= 1).toBe(true);
+        },
+      ),
     );
   });
 });
