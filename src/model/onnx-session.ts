@@ -11,6 +11,10 @@ type Ort = typeof OrtModule;
 let ortPromise: Promise<Ort> | null = null;
 
 function loadOrt(): Promise<Ort> {
+  // onnxruntime-node 1.30 collects usage telemetry by default (a database under ~/.cache and a
+  // /tmp/mat-debug-<pid>.log per process); a plant-floor tool must not. Set before the library loads;
+  // ORT_DISABLE_TELEMETRY=0 in the environment opts back in.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   ortPromise ??= import('onnxruntime-node');
   return ortPromise;
 }

@@ -133,29 +133,26 @@ const CASES: Case[] = [
 
 describe('malformed input files through the built CLI', () => {
   for (const c of CASES) {
-    it.concurrent(
-      `${c.name}: exit ${c.status}, a message naming where, ${c.status === 5 ? 'no output file' : 'the valid rows written'}, no stack trace`,
-      async () => {
-        const input = join(dir, c.file);
-        await writePartsOnce(input, c.parts);
-        const output = join(dir, `${c.file}.out.ndjson`);
-        const r = await runCliAsync(['predict', input, '--output', output]);
-        expect(r.status, r.stderr).toBe(c.status);
-        expect(r.stderr).toMatch(c.message);
-        expect(looksClean(r.stderr)).toBe(true);
-        expect(r.stdout).toBe('');
-        const files = await readdir(dir);
-        expect(files.filter((f) => f.startsWith(`.imind-tmp-${c.file}`))).toEqual([]);
-        if (c.status === 5) expect(files).not.toContain(`${c.file}.out.ndjson`);
-        else {
-          const rows = (await readFile(output, 'utf8'))
-            .trim()
-            .split('\n')
-            .map((l) => (JSON.parse(l) as { row: number }).row);
-          expect(rows).toEqual(c.scored);
-        }
-      },
-    );
+    it(`${c.name}: exit ${c.status}, a message naming where, ${c.status === 5 ? 'no output file' : 'the valid rows written'}, no stack trace`, async () => {
+      const input = join(dir, c.file);
+      await writePartsOnce(input, c.parts);
+      const output = join(dir, `${c.file}.out.ndjson`);
+      const r = await runCliAsync(['predict', input, '--output', output]);
+      expect(r.status, r.stderr).toBe(c.status);
+      expect(r.stderr).toMatch(c.message);
+      expect(looksClean(r.stderr)).toBe(true);
+      expect(r.stdout).toBe('');
+      const files = await readdir(dir);
+      expect(files.filter((f) => f.startsWith(`.imind-tmp-${c.file}`))).toEqual([]);
+      if (c.status === 5) expect(files).not.toContain(`${c.file}.out.ndjson`);
+      else {
+        const rows = (await readFile(output, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { row: number }).row);
+        expect(rows).toEqual(c.scored);
+      }
+    });
   }
 
   it('leaves an existing output file as it was when the input turns out malformed', async () => {
