@@ -1,10 +1,10 @@
 import { ImindError } from '../errors.js';
 import type { AlarmRule } from '../model/model-metadata.js';
-import { VERSION } from '../version.js';
-import { ONNX_FEATURE_ERRORS, ONNX_INPUT, ONNX_SCORE } from './autoencoder-onnx.js';
+import { ONNX_INPUT } from './autoencoder-onnx.js';
 import type { FittedModel, ThresholdOptions, TrainingData } from './detector.js';
 import { buildMetadata, calibratedThreshold, flooredStd } from './detector-metadata.js';
-import { ONNX_DOUBLE, ONNX_FLOAT, OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { ONNX_DOUBLE, OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { finishSumScoreGraph } from './onnx/sum-score-outputs.js';
 import { rollingMeans, tileVector, windowPoolingMatrix } from './window-rows.js';
 
 /**
@@ -134,19 +134,7 @@ export function exportLevelShiftOnnx(p: LevelShiftParameters): Uint8Array {
   ]);
   const z = g.node('MatMul', [weighted, g.constant64('pool', [W * width, width], windowPoolingMatrix(width, W, 1))]);
   const errors = g.node('Mul', [z, z]);
-  const mean = g.node(
-    'ReduceMean',
-    [errors],
-    [
-      { name: 'axes', ints: [1] },
-      { name: 'keepdims', int: 0 },
-    ],
-  );
-  g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
-  g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
-  g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
-  g.output(ONNX_SCORE, ['batch']);
-  return g.toBytes({ name: 'imind', version: VERSION });
+  return finishSumScoreGraph(g, errors, width);
 }
 
 /** Float64 reference of the ONNX graph over window rows [n][W*F]. */

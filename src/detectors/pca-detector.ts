@@ -1,11 +1,11 @@
 import { ImindError } from '../errors.js';
 import type { AlarmRule } from '../model/model-metadata.js';
-import { VERSION } from '../version.js';
-import { ONNX_FEATURE_ERRORS, ONNX_INPUT, ONNX_SCORE } from './autoencoder-onnx.js';
+import { ONNX_INPUT } from './autoencoder-onnx.js';
 import type { FittedModel, ThresholdOptions, TrainingData } from './detector.js';
 import { buildMetadata, calibratedThreshold, flooredStd } from './detector-metadata.js';
 import { columnMean, columnStd } from './level-shift.js';
-import { ONNX_DOUBLE, ONNX_FLOAT, OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { ONNX_DOUBLE, OnnxGraphBuilder } from './onnx/onnx-graph.js';
+import { finishSumScoreGraph } from './onnx/sum-score-outputs.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 import { rollingMeans, tileVector, windowPoolingMatrix } from './window-rows.js';
 
@@ -203,17 +203,5 @@ export function exportPcaOnnx(p: PcaParameters): Uint8Array {
   const r = g.node('Sub', [z, g.node('MatMul', [t, g.constant64('loadings_t', [k, width], back)])]);
   const q = g.node('Mul', [g.node('Mul', [r, r]), g.constant64('q_norm', [1], [1 / p.qNorm])]);
   const errors = g.node('Add', [t2, q]);
-  const mean = g.node(
-    'ReduceMean',
-    [errors],
-    [
-      { name: 'axes', ints: [1] },
-      { name: 'keepdims', int: 0 },
-    ],
-  );
-  g.cast(errors, ONNX_FLOAT, ONNX_FEATURE_ERRORS);
-  g.cast(g.node('Mul', [mean, g.constant64('features', [1], [width])]), ONNX_FLOAT, ONNX_SCORE);
-  g.output(ONNX_FEATURE_ERRORS, ['batch', width]);
-  g.output(ONNX_SCORE, ['batch']);
-  return g.toBytes({ name: 'imind', version: VERSION });
+  return finishSumScoreGraph(g, errors, width);
 }
